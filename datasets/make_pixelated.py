@@ -1,0 +1,149 @@
+"""Build a static pixelated dataset in upstream's folder formats.
+
+From a folder of photos, writes A/ (pixelated), B/ (photos) and AB/ (A|B side
+by side, like upstream's combine_A_and_B.py) per split, with a seeded
+train/test split and manifest.csv (file, split, pixel size, filters). Every
+image is resized to --size square (bicubic, as upstream's test-phase
+resize), and image i of a split gets the pixel size fixed by
+(--pixel_seed, i): the test split's A images are exactly what
+`--dataset_mode pixelated` gives in the test phase with the same flags.
+
+    python datasets/make_pixelated.py --photos DIR --out datasets/NAME [--preset study-fixed]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from plugins import atomic_write, pixelation  # noqa: E402
+
+PRESETS = {"study-fixed": "64", "study-variational": "48:128"}
+# upstream's image extensions (data/image_folder.py)
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff")
+MANIFEST = "manifest.csv"
+SPLITS = ("train", "test")
+
+
+def find_photos(folder: Path) -> list[Path]:
+    """Every image under `folder`, recursively, sorted."""
+    if not folder.is_dir():
+        raise ValueError(f"--photos {folder}: no such folder")
+    photos = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_EXTENSIONS and p.is_file())
+    if not photos:
+        raise ValueError(f"--photos {folder}: no images ({', '.join(IMAGE_EXTENSIONS)})")
+    return photos
+
+
+def output_name(photo: Path, folder: Path) -> str:
+    """A flat, unique PNG name for a photo: its relative path with '/' as '__'."""
+    return "__".join(photo.relative_to(folder).with_suffix(".png").parts)
+
+
+def split_counts(total: int, test: float) -> tuple[int, int]:
+    """(train, test) counts: `test` is a count when >= 1, else a ratio of `total`."""
+    n_test = int(test) if test >= 1 else int(round(total * test))
+    if not 0 <= n_test <= total:
+        raise ValueError(f"--test {test}: asks for {n_test} test images out of {total}")
+    return total - n_test, n_test
+
+
+def assign_splits(names: list[str], test: float, seed: int) -> dict[str, list[str]]:
+    """A seeded random train/test split; each split's names sorted (the dataset mode's order)."""
+    _, n_test = split_counts(len(names), test)
+    order = np.random.default_rng(seed).permutation(len(names))
+    test_names = {names[i] for i in order[:n_test]}
+    return {"train": sorted(n for n in names if n not in test_names), "test": sorted(test_names)}
+
+
+def side_by_side(a: Image.Image, b: Image.Image) -> Image.Image:
+    """A|B in one image, as upstream's aligned mode reads it."""
+    ab = Image.new("RGB", (a.width + b.width, a.height))
+    ab.paste(a, (0, 0))
+    ab.paste(b, (a.width, 0))
+    return ab
+
+
+def save_png(img: Image.Image, path: Path) -> None:
+    """Save a PNG atomically."""
+    buffer = io.BytesIO()
+    img.save(buffer, format="PNG")
+    with atomic_write.atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getvalue())
+
+
+def build(photos_dir: Path, out: Path, pixel_size: str = "64", down: str = pixelation.DEFAULT_DOWN,
+          up: str = pixelation.DEFAULT_UP, pixel_seed: int = 0, size: int = 256, test: float = 0.2,
+          split_seed: int = 0, progress: bool = True) -> list[dict]:
+    """Write the dataset under `out`; return the manifest rows. The manifest is written last."""
+    sizes = pixelation.parse_pixel_size(pixel_size)
+    pixelation.check_pixel_sizes(sizes, size, pixel_size)
+    for name in (down, up):
+        pixelation.resample_filter(name)  # an unknown name fails before any file is written
+    photos = find_photos(photos_dir)
+    by_name = {output_name(p, photos_dir): p for p in photos}
+    splits = assign_splits(sorted(by_name), test, split_seed)
+    rows = []
+    jobs = [(split, i, name) for split in SPLITS for i, name in enumerate(splits[split])]
+    for split, index, name in tqdm(jobs, desc=f"building {out}", unit="img", disable=not progress):
+        source = by_name[name]
+        try:
+            photo = Image.open(source).convert("RGB").resize((size, size), Image.Resampling.BICUBIC)
+        except Exception as err:  # PIL raises many kinds for broken files
+            raise ValueError(f"{source}: unreadable image ({err})") from None
+        pixel = pixelation.fixed_size(sizes, pixel_seed, index)
+        pixelated = pixelation.pixelate(photo, pixel, down, up)
+        save_png(pixelated, out / "A" / split / name)
+        save_png(photo, out / "B" / split / name)
+        save_png(side_by_side(pixelated, photo), out / "AB" / split / name)
+        rows.append({"file": name, "split": split, "index": index, "pixel_size": pixel,
+                     "down": down, "up": up, "source": str(source)})
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["file"])
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write.write_text(out / MANIFEST, text.getvalue())
+    return rows
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--photos", type=Path, required=True, help="folder of photos (searched recursively)")
+    parser.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    parser.add_argument("--preset", choices=sorted(PRESETS), help="the study's settings: study-fixed (64) "
+                        "or study-variational (48:128); --pixel_size overrides")
+    parser.add_argument("--pixel_size", help="N, MIN:MAX or N,M,... (default 64)")
+    parser.add_argument("--pixel_down", default=pixelation.DEFAULT_DOWN, choices=list(pixelation.FILTERS))
+    parser.add_argument("--pixel_up", default=pixelation.DEFAULT_UP, choices=list(pixelation.FILTERS))
+    parser.add_argument("--pixel_seed", type=int, default=0, help="seed of the per-image pixel size")
+    parser.add_argument("--size", type=int, default=256, help="images are resized to size x size")
+    parser.add_argument("--test", type=float, default=0.2, help="test split: a count (>= 1) or a ratio (< 1)")
+    parser.add_argument("--split_seed", type=int, default=0, help="seed of the train/test split")
+    args = parser.parse_args(argv)
+    args.pixel_size = args.pixel_size or PRESETS.get(args.preset, "64")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        rows = build(args.photos, args.out, args.pixel_size, args.pixel_down, args.pixel_up,
+                     args.pixel_seed, args.size, args.test, args.split_seed)
+    except ValueError as err:
+        print(f"make_pixelated: error: {err}", file=sys.stderr)
+        return 2
+    counts = {s: sum(r["split"] == s for r in rows) for s in SPLITS}
+    print(f"wrote {args.out}: {counts['train']} train, {counts['test']} test, pixel size {args.pixel_size}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Dataset mode `pixelated`: pairs (pixelated photo, photo) made on the fly.
+
+Use it with `--dataset_mode pixelated` once `python -m plugins.link` has
+linked this file into upstream's data/ folder. It reads every image under
+dataroot/<phase>: plain photos are the target, and upstream's aligned A|B
+images give their target half, so the study's own folders work too.
+
+Pipeline per sample: upstream's geometry (resize, crop, flip) on the target,
+then pixelation of that final crop (so the pixel grid lines up with the
+output), then upstream's tensor conversion for both images. Training draws
+a fresh pixel size for every sample; other phases use the size fixed by
+(--pixel_seed, image index), so every model sees the same test inputs.
+"""
+import os
+import random
+import sys
+
+import torchvision.transforms as transforms
+from PIL import Image
+
+from data.base_dataset import BaseDataset, get_params, get_transform
+from data.image_folder import make_dataset
+
+try:
+    from plugins import pixelation
+except ImportError:  # upstream run without `pip install -e .`: import from beside the real file
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+    from plugins import pixelation
+
+
+class PixelatedDataset(BaseDataset):
+    """Pixelated input A, real photo B, from a folder of photos or aligned A|B images."""
+
+    @staticmethod
+    def modify_commandline_options(parser, is_train):
+        """Add the pixelation options."""
+        parser.add_argument('--pixel_size', type=str, default='64',
+                            help='pixel grid of the input: N, an inclusive range MIN:MAX (uniform), or a list N,M,...')
+        parser.add_argument('--pixel_down', type=str, default=pixelation.DEFAULT_DOWN, choices=list(pixelation.FILTERS),
+                            help='filter that shrinks the photo to the pixel grid')
+        parser.add_argument('--pixel_up', type=str, default=pixelation.DEFAULT_UP, choices=list(pixelation.FILTERS),
+                            help='filter that blows the pixel grid back to the photo size')
+        parser.add_argument('--pixel_seed', type=int, default=0,
+                            help='seed of the per-image pixel size outside the train phase')
+        parser.add_argument('--pixel_source', type=str, default='auto', choices=['auto', 'photo', 'aligned'],
+                            help='photo: each image is the target; aligned: A|B images, the target half is used; '
+                                 'auto: aligned when width == 2 x height')
+        parser.add_argument('--pixel_skip_bad', action='store_true',
+                            help='skip (and list) unreadable images instead of stopping')
+        return parser
+
+    def __init__(self, opt):
+        """Find the images and check the pixelation options; errors name the flag or file."""
+        BaseDataset.__init__(self, opt)
+        self.dir = os.path.join(opt.dataroot, opt.phase)
+        if not os.path.isdir(self.dir):
+            raise SystemExit(f'error: --dataroot {opt.dataroot}: no folder {self.dir}')
+        try:
+            self.sizes = pixelation.parse_pixel_size(opt.pixel_size)
+            pixelation.check_pixel_sizes(self.sizes, opt.crop_size, opt.pixel_size)
+        except ValueError as err:
+            raise SystemExit(f'error: --pixel_size: {err} (--crop_size {opt.crop_size})')
+        paths = sorted(make_dataset(self.dir, opt.max_dataset_size))
+        self.paths, self.bad = self._readable(paths, opt.pixel_skip_bad)
+        if not self.paths:
+            raise SystemExit(f'error: no images under {self.dir}' + (f' ({len(self.bad)} unreadable)' if self.bad else ''))
+        # pix2pix feeds input['B'] to the generator when the direction is BtoA
+        self.target_key, self.input_key = ('B', 'A') if opt.direction == 'AtoB' else ('A', 'B')
+
+    @staticmethod
+    def _readable(paths, skip_bad):
+        """Split paths into readable images and (path, reason) for the rest."""
+        good, bad = [], []
+        for path in paths:
+            try:
+                with Image.open(path) as img:
+                    img.verify()
+                good.append(path)
+            except Exception as err:  # PIL raises many kinds for broken files
+                if not skip_bad:
+                    raise SystemExit(f'error: {path}: unreadable image ({err}); --pixel_skip_bad skips such files')
+                bad.append((path, str(err)))
+        for path, reason in bad:
+            print(f'skipped unreadable image {path}: {reason}')
+        return good, bad
+
+    def load_target(self, path):
+        """The target photo of one file: the whole image, or the target half of an A|B image."""
+        try:
+            img = Image.open(path).convert('RGB')
+        except Exception as err:
+            raise OSError(f'{path}: unreadable image ({err})') from None
+        w, h = img.size
+        aligned = self.opt.pixel_source == 'aligned' or (self.opt.pixel_source == 'auto' and w == 2 * h)
+        if not aligned:
+            return img
+        if w != 2 * h:
+            raise ValueError(f'{path}: --pixel_source aligned needs A|B images of two square halves, got {w}x{h}')
+        return img.crop((h, 0, w, h)) if self.opt.direction == 'AtoB' else img.crop((0, 0, h, h))
+
+    @property
+    def drawing(self):
+        """True in the train phase, where every sample draws afresh."""
+        return self.opt.isTrain and self.opt.phase == 'train'
+
+    def pixel_size(self, index):
+        """A fresh size in the train phase; the (seed, index) size otherwise."""
+        if self.drawing:
+            return pixelation.sample_size(self.sizes, random)
+        return pixelation.fixed_size(self.sizes, self.opt.pixel_seed, index)
+
+    def geometry_params(self, index, size):
+        """Upstream's crop and flip draw; outside training seeded by (seed, index), so a
+        random test crop (load_size > crop_size) is the same for every model."""
+        if self.drawing:
+            return get_params(self.opt, size)
+        state = random.getstate()
+        random.seed(f'{self.opt.pixel_seed}:{index}')
+        try:
+            return get_params(self.opt, size)
+        finally:
+            random.setstate(state)
+
+    @staticmethod
+    def to_tensor(img, nc):
+        """Upstream's conversion: optional grayscale, ToTensor, normalise to [-1, 1]."""
+        steps = [transforms.Grayscale(1)] if nc == 1 else []
+        steps += [transforms.ToTensor(), transforms.Normalize((0.5,) * nc, (0.5,) * nc)]
+        return transforms.Compose(steps)(img)
+
+    def __getitem__(self, index):
+        """Return A, B, A_paths, B_paths like upstream's aligned mode."""
+        path = self.paths[index]
+        target = self.load_target(path)
+        geometry = get_transform(self.opt, self.geometry_params(index, target.size), convert=False)
+        target = geometry(target)
+        degraded = pixelation.pixelate(target, self.pixel_size(index), self.opt.pixel_down, self.opt.pixel_up)
+        return {self.input_key: self.to_tensor(degraded, self.opt.input_nc),
+                self.target_key: self.to_tensor(target, self.opt.output_nc),
+                'A_paths': path, 'B_paths': path}
+
+    def __len__(self):
+        """Return the number of images."""
+        return len(self.paths)

@@ -1,0 +1,128 @@
+"""Pixelation, the study's degradation, and its inverse: pure functions on PIL images.
+
+A photo is shrunk to size x size (bilinear by default) and blown back to its
+own size (nearest by default). The pixel size comes from a spec: fixed
+`64`, inclusive range `48:128` or list `64,85,128`. Training draws a size
+per sample; any other phase uses a size that is a pure function of
+(seed, image index), so every model is scored on the very same inputs.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Protocol, Sequence
+
+import numpy as np
+from PIL import Image
+
+FILTERS = {
+    "nearest": Image.Resampling.NEAREST,
+    "box": Image.Resampling.BOX,
+    "bilinear": Image.Resampling.BILINEAR,
+    "hamming": Image.Resampling.HAMMING,
+    "bicubic": Image.Resampling.BICUBIC,
+    "lanczos": Image.Resampling.LANCZOS,
+}
+DEFAULT_DOWN = "bilinear"
+DEFAULT_UP = "nearest"
+
+
+class Chooser(Protocol):
+    """Anything with random.Random's choice (the random module itself, too)."""
+
+    def choice(self, seq: Sequence[int]) -> int: ...
+
+
+def parse_pixel_size(spec: str | int) -> tuple[int, ...]:
+    """Every size a spec allows, ascending: '64', '48:128' (inclusive) or '64,85,128'.
+
+    Raises ValueError naming the spec when it does not parse or a size is < 1.
+    """
+    text = str(spec).strip()
+    try:
+        if ":" in text:
+            low, high = (int(part) for part in text.split(":"))
+            if low > high:
+                raise ValueError(f"pixel size range {text!r} runs backwards (MIN:MAX with MIN <= MAX)")
+            sizes = tuple(range(low, high + 1))
+        else:
+            sizes = tuple(sorted({int(part) for part in text.split(",")}))
+    except ValueError as err:
+        if "backwards" in str(err):
+            raise
+        raise ValueError(f"pixel size {text!r} does not parse: use N, MIN:MAX or N,M,...") from None
+    if sizes[0] < 1:
+        raise ValueError(f"pixel size {text!r} has a size below 1")
+    return sizes
+
+
+def check_pixel_sizes(sizes: Sequence[int], limit: int, spec: str = "") -> None:
+    """Raise ValueError when a size exceeds `limit` (the image size it must fit in)."""
+    if max(sizes) > limit:
+        raise ValueError(f"pixel size {spec or max(sizes)!s} is larger than the image size {limit}")
+
+
+def resample_filter(name: str) -> Image.Resampling:
+    """The PIL filter of that name; ValueError listing the names otherwise."""
+    try:
+        return FILTERS[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown filter {name!r}: choose from {', '.join(FILTERS)}") from None
+
+
+def sample_size(sizes: Sequence[int], rng: Chooser) -> int:
+    """A size drawn uniformly from `sizes` (training: fresh every draw)."""
+    return rng.choice(sizes)
+
+
+def fixed_size(sizes: Sequence[int], seed: int, index: int) -> int:
+    """The size of image `index` outside training: a pure function of (seed, index)."""
+    rng = np.random.default_rng([seed, index])
+    return int(sizes[rng.integers(len(sizes))])
+
+
+def pixelate(img: Image.Image, size: int, down: str = DEFAULT_DOWN, up: str = DEFAULT_UP) -> Image.Image:
+    """Shrink `img` to size x size with `down`, then back to its own size with `up`."""
+    small = img.resize((size, size), resample_filter(down))
+    return small.resize(img.size, resample_filter(up))
+
+
+@lru_cache(maxsize=4096)
+def _nearest_sources(size: int, length: int) -> np.ndarray:
+    """For each of `length` output pixels, the source index PIL's nearest upscale from `size` takes."""
+    ramp = Image.fromarray(np.arange(size, dtype=np.int32)[None, :])
+    return np.asarray(ramp.resize((length, 1), Image.Resampling.NEAREST))[0]
+
+
+def _run_starts(arr: np.ndarray, axis: int) -> np.ndarray:
+    """Positions along `axis` where a line differs from the one before it."""
+    diff = np.diff(arr.astype(np.int16), axis=axis)
+    other = tuple(a for a in range(arr.ndim) if a != axis)
+    return np.flatnonzero(np.any(diff != 0, axis=other)) + 1
+
+
+def recover_pixel_size(arr: np.ndarray) -> int | None:
+    """The pixel size of a nearest-upscaled image, from its runs of equal rows and columns.
+
+    Returns the smallest size whose nearest-neighbour grid explains every run
+    boundary on both axes, or None when only the identity does (not pixelated).
+    Works for sizes that do not divide the image size (e.g. 85 in 256).
+    """
+    height, width = arr.shape[:2]
+    if height != width:
+        return None
+    starts = _run_starts(arr, 0), _run_starts(arr, 1)
+    for size in range(1, width):
+        sources = _nearest_sources(size, width)
+        if all(np.all(sources[s] != sources[s - 1]) for s in starts):
+            return size
+    return None
+
+
+def recover_low_res(arr: np.ndarray) -> np.ndarray | None:
+    """The size x size image behind a nearest-upscaled one, or None if not recoverable."""
+    size = recover_pixel_size(arr)
+    if size is None:
+        return None
+    sources = _nearest_sources(size, arr.shape[0])
+    first = np.searchsorted(sources, np.arange(size))  # first output pixel of each source pixel
+    return arr[first][:, first]

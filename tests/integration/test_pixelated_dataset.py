@@ -1,0 +1,128 @@
+"""The `pixelated` dataset mode inside the real upstream, and the builder beside it."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torchvision.transforms as T
+from PIL import Image
+
+from plugins import pixelation
+
+from .upstream_runner import run_upstream
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent / "datasets"))
+import make_pixelated  # noqa: E402
+
+to_tensor = T.Compose([T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])
+
+
+def probe(upstream, out, count, phase, *flags, check=True):
+    out.mkdir(parents=True, exist_ok=True)
+    return run_upstream(upstream, str(HERE / "dataset_probe.py"), str(out), str(count), phase, "--",
+                        "--dataset_mode", "pixelated", "--gpu_ids", "-1", "--model", "pix2pix", *flags, check=check)
+
+
+@pytest.fixture(scope="module")
+def built(photo_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("built") / "ds"
+    make_pixelated.build(photo_dir, out, "8:24", size=64, test=4, progress=False)
+    return out
+
+
+def test_train_phase_tensors(upstream, photo_dir, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(photo_dir, root / "train")
+    out = probe(upstream, tmp_path / "s", 3, "train", "--dataroot", str(root),
+                "--load_size", "72", "--crop_size", "64", "--pixel_size", "8:16")
+    assert "PixelatedDataset" in out.stdout and "length: 8" in out.stdout
+    for i in range(3):
+        a, b = torch.load(tmp_path / "s" / f"{i}_A.pt"), torch.load(tmp_path / "s" / f"{i}_B.pt")
+        assert a.shape == b.shape == (3, 64, 64)
+        assert a.min() >= -1 and a.max() <= 1 and b.min() >= -1 and b.max() <= 1
+        size = pixelation.recover_pixel_size(np.asarray(((a.permute(1, 2, 0) + 1) * 127.5).round().byte()))
+        assert 8 <= size <= 16
+
+
+def test_builder_test_a_equals_the_modes_test_phase_a(upstream, built, tmp_path):
+    for source in ("B", "AB"):  # plain photos, and aligned A|B images (auto source)
+        samples = tmp_path / source
+        probe(upstream, samples, 4, "test", "--dataroot", str(built / source), "--load_size", "64",
+              "--crop_size", "64", "--pixel_size", "8:24")
+        names = sorted(p.name for p in (built / "A" / "test").iterdir())
+        for i, name in enumerate(names):
+            expected_a = to_tensor(Image.open(built / "A" / "test" / name))
+            expected_b = to_tensor(Image.open(built / "B" / "test" / name))
+            assert torch.equal(torch.load(samples / f"{i}_A.pt"), expected_a), (source, name)
+            assert torch.equal(torch.load(samples / f"{i}_B.pt"), expected_b), (source, name)
+
+
+def test_test_phase_crops_are_the_same_for_every_run(upstream, built, tmp_path):
+    for run in ("one", "two"):  # load_size > crop_size: upstream crops at random positions
+        probe(upstream, tmp_path / run, 4, "test", "--dataroot", str(built / "B"), "--load_size", "64",
+              "--crop_size", "48", "--pixel_size", "8:24")
+    for i in range(4):
+        assert torch.equal(torch.load(tmp_path / "one" / f"{i}_A.pt"), torch.load(tmp_path / "two" / f"{i}_A.pt"))
+        assert torch.equal(torch.load(tmp_path / "one" / f"{i}_B.pt"), torch.load(tmp_path / "two" / f"{i}_B.pt"))
+
+
+def test_grayscale_and_btoa(upstream, built, tmp_path):
+    probe(upstream, tmp_path / "g", 1, "test", "--dataroot", str(built / "B"), "--load_size", "64",
+          "--crop_size", "64", "--pixel_size", "8", "--input_nc", "1", "--output_nc", "1", "--direction", "BtoA")
+    a, b = torch.load(tmp_path / "g" / "0_A.pt"), torch.load(tmp_path / "g" / "0_B.pt")
+    assert a.shape == b.shape == (1, 64, 64)
+    # BtoA: pix2pix feeds input['B'] to the generator, so B is the pixelated one
+    assert pixelation.recover_pixel_size(((b[0] + 1) * 127.5).round().byte().numpy()) == 8
+    assert pixelation.recover_pixel_size(((a[0] + 1) * 127.5).round().byte().numpy()) is None
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--pixel_size", "abc"], "--pixel_size"),
+    (["--pixel_size", "100"], "larger than the image size"),
+    (["--pixel_down", "cubic"], "--pixel_down"),
+])
+def test_bad_flags_are_one_line_errors(upstream, built, tmp_path, flags, message):
+    proc = probe(upstream, tmp_path, 1, "test", "--dataroot", str(built / "B"), "--crop_size", "64", *flags,
+                 check=False)
+    assert proc.returncode != 0 and message in proc.stderr.strip().splitlines()[-1]
+
+
+def test_missing_phase_and_bad_image(upstream, tmp_path):
+    root = tmp_path / "r"
+    (root / "test").mkdir(parents=True)
+    (root / "test" / "broken.png").write_bytes(b"nope")
+    missing = probe(upstream, tmp_path, 0, "test", "--dataroot", str(tmp_path / "none"), check=False)
+    assert "no folder" in missing.stderr.strip().splitlines()[-1]
+    bad = probe(upstream, tmp_path, 0, "test", "--dataroot", str(root), check=False)
+    assert "broken.png: unreadable image" in bad.stderr.strip().splitlines()[-1]
+    skipped = probe(upstream, tmp_path, 0, "test", "--dataroot", str(root), "--pixel_skip_bad", check=False)
+    assert "skipped unreadable image" in skipped.stdout and "no images under" in skipped.stderr
+
+
+def test_train_then_test_writes_pixelated_real_a(upstream, photo_dir, tmp_path):
+    root = tmp_path / "root"
+    shutil.copytree(photo_dir, root / "train")
+    shutil.copytree(photo_dir, root / "test")
+    common = ["--dataroot", str(root), "--name", "px", "--model", "pix2pix", "--dataset_mode", "pixelated",
+              "--netG", "unet_128", "--crop_size", "128", "--load_size", "128", "--gpu_ids", "-1",
+              "--checkpoints_dir", str(tmp_path / "ck"), "--pixel_size", "32"]
+    run_upstream(upstream, "train.py", *common, "--n_epochs", "1", "--n_epochs_decay", "0", "--display_id", "0",
+                 "--save_epoch_freq", "1", "--max_dataset_size", "4", "--num_threads", "0")
+    assert (tmp_path / "ck" / "px" / "1_net_G.pth").exists()
+    run_upstream(upstream, "test.py", *common, "--results_dir", str(tmp_path / "res"), "--epoch", "1",
+                 "--eval", "--num_test", "4")
+    images = tmp_path / "res" / "px" / "test_1" / "images"
+    real_a = sorted(images.glob("*_real_A.png"))
+    assert len(real_a) == 4
+    for path in real_a:
+        a = np.asarray(Image.open(path))
+        b = np.asarray(Image.open(str(path).replace("_real_A", "_real_B")))
+        assert pixelation.recover_pixel_size(a) == 32
+        assert pixelation.recover_pixel_size(b) is None
+        photo = np.asarray(Image.open(photo_dir / path.name.replace("_real_A", "")).resize((128, 128), Image.BICUBIC))
+        assert np.abs(b.astype(int) - photo).max() <= 1  # upstream's tensor2im truncates

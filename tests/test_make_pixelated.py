@@ -1,0 +1,102 @@
+"""datasets/make_pixelated.py: splits, manifest, A/B/AB layout, errors."""
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from plugins import pixelation
+
+from .conftest import REPO_ROOT
+
+sys.path.insert(0, str(REPO_ROOT / "datasets"))
+import make_pixelated  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def built(photo_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("built") / "ds"
+    rows = make_pixelated.build(photo_dir, out, "16:32", size=64, test=3, split_seed=1, progress=False)
+    return out, rows
+
+
+def test_split_counts_by_count_and_ratio():
+    assert make_pixelated.split_counts(10, 3) == (7, 3)
+    assert make_pixelated.split_counts(10, 0.25) == (8, 2)
+    with pytest.raises(ValueError, match="--test 12"):
+        make_pixelated.split_counts(10, 12)
+
+
+def test_split_is_seeded_and_disjoint():
+    names = [f"{i}.png" for i in range(50)]
+    a = make_pixelated.assign_splits(names, 0.2, 5)
+    assert a == make_pixelated.assign_splits(names, 0.2, 5)
+    assert a != make_pixelated.assign_splits(names, 0.2, 6)
+    assert len(a["test"]) == 10 and not set(a["train"]) & set(a["test"])
+    assert sorted(a["train"] + a["test"]) == sorted(names)
+
+
+def test_layout_counts_and_manifest(built):
+    out, rows = built
+    for split, count in (("train", 5), ("test", 3)):
+        for folder in "A", "B", "AB":
+            assert len(list((out / folder / split).glob("*.png"))) == count
+    with open(out / "manifest.csv") as f:
+        manifest = list(csv.DictReader(f))
+    assert len(manifest) == 8 and {r["split"] for r in manifest} == {"train", "test"}
+    for row in manifest:
+        assert 16 <= int(row["pixel_size"]) <= 32 and row["down"] == "bilinear" and row["up"] == "nearest"
+        a = np.asarray(Image.open(out / "A" / row["split"] / row["file"]))
+        assert pixelation.recover_pixel_size(a) == int(row["pixel_size"])
+
+
+def test_ab_is_a_beside_b(built):
+    out, rows = built
+    for row in rows:
+        a, b, ab = (np.asarray(Image.open(out / f / row["split"] / row["file"])) for f in ("A", "B", "AB"))
+        assert a.shape == b.shape == (64, 64, 3)
+        assert np.array_equal(ab, np.concatenate([a, b], axis=1))
+
+
+def test_test_split_sizes_are_the_dataset_modes(built):
+    _, rows = built
+    sizes = pixelation.parse_pixel_size("16:32")
+    for row in rows:
+        assert row["pixel_size"] == pixelation.fixed_size(sizes, 0, row["index"])
+    test_rows = [r for r in rows if r["split"] == "test"]
+    assert [r["file"] for r in test_rows] == sorted(r["file"] for r in test_rows)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--pixel_size", "x"], "does not parse"),
+    (["--pixel_size", "300"], "larger than the image size"),
+    (["--test", "100"], "--test 100"),
+])
+def test_cli_errors(photo_dir, tmp_path, args, message):
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "datasets/make_pixelated.py"), "--photos",
+                           str(photo_dir), "--out", str(tmp_path / "o"), *args], capture_output=True, text=True)
+    assert proc.returncode == 2 and message in proc.stderr and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "o" / "manifest.csv").exists()
+
+
+def test_cli_missing_folder_and_preset(tmp_path, photo_dir):
+    run = lambda *a: subprocess.run([sys.executable, str(REPO_ROOT / "datasets/make_pixelated.py"), *a],
+                                    capture_output=True, text=True)
+    missing = run("--photos", str(tmp_path / "none"), "--out", str(tmp_path / "o"))
+    assert missing.returncode == 2 and "no such folder" in missing.stderr
+    ok = run("--photos", str(photo_dir), "--out", str(tmp_path / "v"), "--preset", "study-variational",
+             "--size", "128", "--test", "2")
+    assert ok.returncode == 0, ok.stderr
+    assert "48:128" in ok.stdout
+
+
+def test_unreadable_photo_is_named(tmp_path):
+    photos = tmp_path / "p"
+    photos.mkdir()
+    (photos / "broken.png").write_bytes(b"not a png")
+    with pytest.raises(ValueError, match="broken.png: unreadable"):
+        make_pixelated.build(photos, tmp_path / "o", size=32, pixel_size="8", test=0, progress=False)
