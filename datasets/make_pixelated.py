@@ -55,12 +55,12 @@ def split_counts(total: int, test: float) -> tuple[int, int]:
     return total - n_test, n_test
 
 
-def assign_splits(names: list[str], test: float, seed: int) -> dict[str, list[str]]:
-    """A seeded random train/test split; each split's names sorted (the dataset mode's order)."""
-    _, n_test = split_counts(len(names), test)
-    order = np.random.default_rng(seed).permutation(len(names))
-    test_names = {names[i] for i in order[:n_test]}
-    return {"train": sorted(n for n in names if n not in test_names), "test": sorted(test_names)}
+def assign_splits(names: list[str], test: float, seed: int, max_images: int | None = None) -> dict[str, list[str]]:
+    """A seeded random train/test split of at most `max_images` names (a seeded subset);
+    each split's names sorted (the dataset mode's order)."""
+    order = np.random.default_rng(seed).permutation(len(names))[:max_images]
+    _, n_test = split_counts(len(order), test)
+    return {"train": sorted(names[i] for i in order[n_test:]), "test": sorted(names[i] for i in order[:n_test])}
 
 
 def side_by_side(a: Image.Image, b: Image.Image) -> Image.Image:
@@ -81,7 +81,7 @@ def save_png(img: Image.Image, path: Path) -> None:
 
 def build(photos_dir: Path, out: Path, pixel_size: str = "64", down: str = pixelation.DEFAULT_DOWN,
           up: str = pixelation.DEFAULT_UP, pixel_seed: int = 0, size: int = 256, test: float = 0.2,
-          split_seed: int = 0, progress: bool = True) -> list[dict]:
+          split_seed: int = 0, max_images: int | None = None, progress: bool = True) -> list[dict]:
     """Write the dataset under `out`; return the manifest rows. The manifest is written last."""
     sizes = pixelation.parse_pixel_size(pixel_size)
     pixelation.check_pixel_sizes(sizes, size, pixel_size)
@@ -89,7 +89,7 @@ def build(photos_dir: Path, out: Path, pixel_size: str = "64", down: str = pixel
         pixelation.resample_filter(name)  # an unknown name fails before any file is written
     photos = find_photos(photos_dir)
     by_name = {output_name(p, photos_dir): p for p in photos}
-    splits = assign_splits(sorted(by_name), test, split_seed)
+    splits = assign_splits(sorted(by_name), test, split_seed, max_images)
     rows = []
     jobs = [(split, i, name) for split in SPLITS for i, name in enumerate(splits[split])]
     for split, index, name in tqdm(jobs, desc=f"building {out}", unit="img", disable=not progress):
@@ -127,6 +127,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=256, help="images are resized to size x size")
     parser.add_argument("--test", type=float, default=0.2, help="test split: a count (>= 1) or a ratio (< 1)")
     parser.add_argument("--split_seed", type=int, default=0, help="seed of the train/test split")
+    parser.add_argument("--max_images", type=int, help="use a seeded subset of this many photos")
     args = parser.parse_args(argv)
     args.pixel_size = args.pixel_size or PRESETS.get(args.preset, "64")
     return args
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         rows = build(args.photos, args.out, args.pixel_size, args.pixel_down, args.pixel_up,
-                     args.pixel_seed, args.size, args.test, args.split_seed)
+                     args.pixel_seed, args.size, args.test, args.split_seed, args.max_images)
     except ValueError as err:
         print(f"make_pixelated: error: {err}", file=sys.stderr)
         return 2

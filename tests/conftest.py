@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+
+from plugins import sample_photos
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,12 +29,7 @@ def skimage_photos() -> list[np.ndarray]:
 
 @pytest.fixture(scope="session")
 def photo_dir(tmp_path_factory) -> Path:
-    """A folder of 8 RGB 96x96 photo crops as PNG, named photo_0.png..photo_7.png."""
+    """A folder of 8 RGB 96x96 photo crops as PNG, photo_0000.png..photo_0007.png."""
     root = tmp_path_factory.mktemp("photos")
-    rng = np.random.default_rng(0)
-    for i in range(8):
-        img = skimage_photos()[i % 4]
-        y = rng.integers(0, img.shape[0] - 96)
-        x = rng.integers(0, img.shape[1] - 96)
-        Image.fromarray(img[y:y + 96, x:x + 96]).save(root / f"photo_{i}.png")
+    sample_photos.write_photo_crops(root, sample_photos.TRAIN_SOURCES, 8, 96, seed=0)
     return root

@@ -38,6 +38,8 @@ def test_split_is_seeded_and_disjoint():
     assert a != make_pixelated.assign_splits(names, 0.2, 6)
     assert len(a["test"]) == 10 and not set(a["train"]) & set(a["test"])
     assert sorted(a["train"] + a["test"]) == sorted(names)
+    subset = make_pixelated.assign_splits(names, 10, 5, max_images=30)
+    assert len(subset["train"]) == 20 and len(subset["test"]) == 10
 
 
 def test_layout_counts_and_manifest(built):

@@ -1,0 +1,33 @@
+"""Make a linked upstream checkout importable from a benchmark, or exit saying how to get one."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from plugins import link  # noqa: E402
+
+
+def import_upstream() -> Path:
+    """Find upstream, link our plugins into it, put it on sys.path; exit 2 if there is none."""
+    try:
+        upstream = link.find_upstream()
+    except link.LinkError as err:
+        sys.exit(f"benchmark needs upstream: {err}")
+    link.link(upstream)
+    sys.path.insert(0, str(upstream))
+    return upstream
+
+
+def upstream_options(flags: list[str], train: bool = True):
+    """Parse upstream's options from `flags` as train.py (or test.py) would."""
+    saved = sys.argv
+    sys.argv = ["train.py" if train else "test.py", *flags]
+    try:
+        if train:
+            from options.train_options import TrainOptions as Options
+        else:
+            from options.test_options import TestOptions as Options
+        return Options().parse()
+    finally:
+        sys.argv = saved
