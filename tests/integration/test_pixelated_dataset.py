@@ -104,7 +104,7 @@ def test_missing_phase_and_bad_image(upstream, tmp_path):
     assert "skipped unreadable image" in skipped.stdout and "no images under" in skipped.stderr
 
 
-def test_train_then_test_writes_pixelated_real_a(upstream, photo_dir, tmp_path):
+def test_train_test_evaluate(upstream, photo_dir, tmp_path):
     root = tmp_path / "root"
     shutil.copytree(photo_dir, root / "train")
     shutil.copytree(photo_dir, root / "test")
@@ -126,3 +126,11 @@ def test_train_then_test_writes_pixelated_real_a(upstream, photo_dir, tmp_path):
         assert pixelation.recover_pixel_size(b) is None
         photo = np.asarray(Image.open(photo_dir / path.name.replace("_real_A", "")).resize((128, 128), Image.BICUBIC))
         assert np.abs(b.astype(int) - photo).max() <= 1  # upstream's tensor2im truncates
+    # and the evaluation of what upstream's test.py wrote
+    from plugins import evaluate
+    assert evaluate.main(["--results_dir", str(tmp_path / "res"), "--quiet", "--workers", "1"]) == 0
+    import json
+    summary = json.loads((images.parent / "summary.json").read_text())
+    assert summary["count"] == 4 and not summary["skipped"]
+    assert summary["metrics"]["input"]["psnr"]["mean"] > 15
+    assert summary["metrics"]["bicubic"]["psnr"]["n"] == 4  # pixel grid recovered on every real_A

@@ -1,0 +1,170 @@
+"""Plots (matplotlib, Agg) and HTML pages (dominate, like upstream's) of evaluation results."""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import dominate  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from dominate import tags  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from plugins import atomic_write, scores  # noqa: E402
+
+COLORS = {"model": "tab:red", "input": "tab:gray", "bicubic": "tab:blue"}
+LABELS = {"model": "model (fake_B)", "input": "pixelated input (real_A)", "bicubic": "bicubic upscale"}
+
+
+def save_figure(fig, path: Path) -> None:
+    """Save a matplotlib figure atomically and close it."""
+    with atomic_write.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=100, bbox_inches="tight")
+    plt.close(fig)
+
+
+def plot_scatter(rows: list[dict], cap: float, path: Path) -> None:
+    """Cosine similarity against PSNR per image and method (the study's figure 2)."""
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for method in scores.METHODS:
+        pts = [(scores.capped(r[f"psnr_{method}"], cap), r[f"cosine_{method}"]) for r in rows
+               if r[f"cosine_{method}"] is not None]
+        if pts:
+            ax.scatter(*zip(*pts), s=12, alpha=0.7, color=COLORS[method], label=LABELS[method])
+    ax.set_xlabel("PSNR (dB)")
+    ax.set_ylabel("cosine similarity")
+    ax.legend(loc="lower right", fontsize=8)
+    ax.grid(alpha=0.3)
+    save_figure(fig, path)
+
+
+def plot_histogram(rows: list[dict], cap: float, path: Path) -> None:
+    """PSNR distribution of the model against both baselines."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    values = {m: [scores.capped(r[f"psnr_{m}"], cap) for r in rows if r[f"psnr_{m}"] is not None]
+              for m in scores.METHODS}
+    finite = [v for vs in values.values() for v in vs]
+    bins = np.linspace(min(finite), max(finite), 30) if finite else 10
+    for method, vs in values.items():
+        if vs:
+            ax.hist(vs, bins=bins, alpha=0.5, color=COLORS[method], label=f"{LABELS[method]}: {np.mean(vs):.2f} dB")
+    ax.set_xlabel("PSNR (dB)")
+    ax.set_ylabel("images")
+    ax.legend(fontsize=8)
+    save_figure(fig, path)
+
+
+def fmt(value, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _write_html(doc: dominate.document, path: Path) -> None:
+    atomic_write.write_text(path, doc.render())
+
+
+def _table(header: list[str], body: list[list]) -> None:
+    with tags.table(border=1, style="border-collapse:collapse;text-align:right", cellpadding=4):
+        with tags.tr():
+            for h in header:
+                tags.th(h)
+        for line in body:
+            with tags.tr():
+                for cell in line:
+                    tags.td(fmt(cell))
+
+
+def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, show: int = 5) -> Path:
+    """Plots and index.html in `out`: summary, plots, and input | bicubic | model | real
+    for the `show` worst and best images by PSNR gain over the input."""
+    cap = summary["psnr_cap_db"]
+    plot_scatter(rows, cap, out / "cosine_vs_psnr.png")
+    plot_histogram(rows, cap, out / "psnr_histogram.png")
+    ranked = sorted(rows, key=lambda r: r["gain_input"])
+    picked = ranked[:show] + ranked[max(show, len(ranked) - show):][::-1]
+    doc = dominate.document(title=f"Evaluation: {summary.get('run', '')} {summary.get('epoch', '')}")
+    with doc:
+        tags.h2(f"{summary.get('run', '')} / epoch {summary.get('epoch', '')}: {summary['count']} images")
+        tags.p(f"Images: {summary.get('images_dir', '')}. PSNR in dB, peak 255, capped at {cap:g} dB in means.")
+        _table(["", "PSNR mean", "PSNR median", "PSNR std", "cosine mean", "SSIM mean"],
+               [[LABELS[m], summary["metrics"][m]["psnr"]["mean"], summary["metrics"][m]["psnr"]["median"],
+                 summary["metrics"][m]["psnr"]["std"], summary["metrics"][m]["cosine"]["mean"],
+                 summary["metrics"][m]["ssim"]["mean"]] for m in scores.METHODS])
+        tags.p()
+        _table(["model vs", "mean PSNR gain (dB)", "95% interval", "win rate"],
+               [[b, g["mean_psnr_db"], " .. ".join(fmt(v) for v in g["ci95_psnr_db"] or []), g["win_rate"]]
+                for b, g in summary["gain"].items()])
+        if summary.get("skipped"):
+            tags.p(f"Skipped {len(summary['skipped'])} files (see summary.json).")
+        tags.img(src="cosine_vs_psnr.png")
+        tags.img(src="psnr_histogram.png")
+        tags.h3(f"Worst {show} and best {show} images by PSNR gain over the input")
+        with tags.table(border=0, cellpadding=4):
+            with tags.tr():
+                for h in ("image", "input (real_A)", "bicubic", "model (fake_B)", "real (real_B)"):
+                    tags.th(h)
+            for row in picked:
+                triplet = triplets[row["id"]]
+                bicubic = _save_bicubic(out, triplet)
+                with tags.tr():
+                    tags.td(f"{row['id']} gain {fmt(row['gain_input'], 2)} dB")
+                    for src, psnr in ((triplet.real_A, row["psnr_input"]), (bicubic, row["psnr_bicubic"]),
+                                      (triplet.fake_B, row["psnr_model"]), (triplet.real_B, None)):
+                        with tags.td():
+                            if src is not None:
+                                tags.img(src=os.path.relpath(src, out), width=160)
+                                tags.br()
+                                tags.span("" if psnr is None else f"{fmt(psnr, 2)} dB")
+    path = out / "index.html"
+    _write_html(doc, path)
+    return path
+
+
+def _save_bicubic(out: Path, triplet) -> Path | None:
+    """Write the bicubic baseline of one triplet for the grid; None when not recoverable."""
+    up = scores.bicubic_baseline(np.asarray(Image.open(triplet.real_A)))
+    if up is None:
+        return None
+    path = out / "bicubic" / f"{triplet.id}_bicubic.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(up).save(path)
+    return path
+
+
+def plot_epochs(table: list[dict], path: Path) -> None:
+    """Mean PSNR against epoch per run, baselines as horizontal lines (the study's figures 4-12)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    runs = sorted({r["run"] for r in table})
+    for run in runs:
+        pts = [(int(r["epoch"]), r["psnr_model"]) for r in table if r["run"] == run and str(r["epoch"]).isdigit()]
+        if pts:
+            ax.plot(*zip(*sorted(pts)), marker="o", label=run)
+    for base, style in (("input", "--"), ("bicubic", ":")):
+        values = [r[f"psnr_{base}"] for r in table if r.get(f"psnr_{base}") is not None]
+        if values:
+            ax.axhline(float(np.mean(values)), color=COLORS[base], linestyle=style,
+                       label=f"{LABELS[base]}: {np.mean(values):.2f} dB")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean PSNR (dB)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="best")
+    save_figure(fig, path)
+
+
+def write_comparison_html(path: Path, table: list[dict], columns: list[str], plot: str, title: str) -> None:
+    """A page with the runs x epochs table and the PSNR-vs-epoch plot."""
+    doc = dominate.document(title=title)
+    with doc:
+        tags.h2(title)
+        tags.img(src=plot)
+        _table(columns, [[r.get(c) for c in columns] for r in table])
+        for r in table:
+            if r.get("report"):
+                tags.br()
+                tags.a(f"{r['run']} epoch {r['epoch']}", href=os.path.relpath(r["report"], path.parent))
+    _write_html(doc, path)

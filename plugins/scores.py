@@ -1,0 +1,121 @@
+"""Per-image scores of a restored image and its two baselines, and their summary: pure.
+
+The model (fake_B), the pixelated input (real_A) and a bicubic upscale of
+the low-resolution image behind real_A are each scored against the real
+image (real_B). A model is only good if it beats both baselines.
+Identical images have infinite PSNR: rows keep inf, and means, spreads and
+gains use PSNR capped at a stated value, so one image cannot make a mean
+infinite.
+"""
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import numpy as np
+from PIL import Image
+
+from plugins import metrics, pixelation
+
+METHODS = ("model", "input", "bicubic")
+METRICS = ("psnr", "cosine", "ssim")
+BASELINES = ("input", "bicubic")
+DEFAULT_PSNR_CAP = 100.0  # dB; a 256x256 RGB uint8 pair differing in one unit scores 101
+
+
+def bicubic_baseline(real_a: np.ndarray) -> np.ndarray | None:
+    """Bicubic upscale of the low-resolution image recovered from real_A, or None."""
+    low = pixelation.recover_low_res(real_a)
+    if low is None:
+        return None
+    height, width = real_a.shape[:2]
+    return np.asarray(Image.fromarray(low).resize((width, height), Image.Resampling.BICUBIC))
+
+
+def score_images(fake_b: np.ndarray, real_a: np.ndarray, real_b: np.ndarray,
+                 which: tuple[str, ...] = METRICS) -> dict:
+    """One row: pixel size, and the `which` metrics of model, input and bicubic against real_B.
+
+    Metrics not asked for, and bicubic scores when real_A's pixel grid cannot
+    be recovered (`note` says so), are None. Raises ValueError when shapes or
+    dtypes differ.
+    """
+    metrics.check_pair(fake_b, real_b)
+    metrics.check_pair(real_a, real_b)
+    scorers = {"psnr": metrics.psnr, "cosine": metrics.cosine_similarity, "ssim": metrics.ssim}
+    reference = {"ssim": metrics.reference_stats(real_b)} if "ssim" in which else {}
+    bicubic = bicubic_baseline(real_a)
+    row: dict = {"pixel_size": None if bicubic is None else pixelation.recover_pixel_size(real_a), "note": ""}
+    for method, img in (("model", fake_b), ("input", real_a), ("bicubic", bicubic)):
+        for metric in METRICS:
+            use = img is not None and metric in which
+            row[f"{metric}_{method}"] = scorers[metric](img, reference.get(metric, real_b)) if use else None
+    if bicubic is None:
+        row["note"] = "pixel grid of real_A not recovered: no bicubic baseline"
+    return row
+
+
+def capped(value: float | None, cap: float) -> float:
+    """PSNR with inf replaced by the cap; None (absent) becomes nan."""
+    return math.nan if value is None else min(value, cap)
+
+
+def add_gains(row: dict, cap: float) -> dict:
+    """The row with gain_<baseline> = capped model PSNR - capped baseline PSNR (dB)."""
+    for base in BASELINES:
+        row[f"gain_{base}"] = capped(row["psnr_model"], cap) - capped(row[f"psnr_{base}"], cap)
+    return row
+
+
+def spread(values: Iterable[float]) -> dict:
+    """mean, median, std, min, max of the finite-or-capped values (nan ignored)."""
+    arr = np.array([v for v in values if not math.isnan(v)], dtype=np.float64)
+    if arr.size == 0:
+        return {"n": 0, "mean": None, "median": None, "std": None, "min": None, "max": None}
+    return {"n": int(arr.size), "mean": float(arr.mean()), "median": float(np.median(arr)),
+            "std": float(arr.std()), "min": float(arr.min()), "max": float(arr.max())}
+
+
+def bootstrap_ci(values: np.ndarray, resamples: int = 2000, seed: int = 0) -> list[float] | None:
+    """95% percentile bootstrap interval of the mean (seeded, so summaries are reproducible)."""
+    if values.size == 0:
+        return None
+    rng = np.random.default_rng(seed)
+    means = values[rng.integers(0, values.size, (resamples, values.size))].mean(axis=1)
+    return [float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))]
+
+
+def summarize(rows: list[dict], cap: float = DEFAULT_PSNR_CAP, worst: int = 10) -> dict:
+    """The summary of scored rows (each with an 'id'): spreads, gains, win rates, worst images."""
+    summary: dict = {"count": len(rows), "psnr_cap_db": cap, "metrics": {}, "gain": {}}
+    summary["infinite_psnr"] = {m: sum(r[f"psnr_{m}"] == math.inf for r in rows) for m in METHODS}
+    for method in METHODS:
+        summary["metrics"][method] = {
+            "psnr": spread(capped(r["psnr_" + method], cap) for r in rows),
+            "cosine": spread(math.nan if r["cosine_" + method] is None else r["cosine_" + method] for r in rows),
+            "ssim": spread(math.nan if r["ssim_" + method] is None else r["ssim_" + method] for r in rows),
+        }
+    for base in BASELINES:
+        gains = np.array([r[f"gain_{base}"] for r in rows if not math.isnan(r[f"gain_{base}"])])
+        summary["gain"][base] = {
+            "n": int(gains.size),
+            "mean_psnr_db": float(gains.mean()) if gains.size else None,
+            "ci95_psnr_db": bootstrap_ci(gains),
+            "win_rate": float((gains > 0).mean()) if gains.size else None,
+        }
+    ranked = sorted(rows, key=lambda r: r["gain_input"])
+    summary["worst"] = [{"id": r["id"], "gain_input_db": r["gain_input"], "psnr_model": capped(r["psnr_model"], cap),
+                         "psnr_input": capped(r["psnr_input"], cap)} for r in ranked[:worst]]
+    return summary
+
+
+def headline(summary: dict) -> dict:
+    """The one-line view of a summary: means of every metric, gains and win rates."""
+    line = {"count": summary["count"]}
+    for method in METHODS:
+        for metric in METRICS:
+            line[f"{metric}_{method}"] = summary["metrics"][method][metric]["mean"]
+    for base in BASELINES:
+        line[f"gain_{base}"] = summary["gain"][base]["mean_psnr_db"]
+        line[f"win_rate_{base}"] = summary["gain"][base]["win_rate"]
+    return line

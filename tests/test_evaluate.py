@@ -1,0 +1,161 @@
+"""Results discovery, scores, summaries and the evaluate CLI on synthetic results trees."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from plugins import evaluate, results, scores
+
+from .conftest import REPO_ROOT
+from .results_tree import write_results_root, write_triplets
+
+
+def read_csv(path):
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+def test_find_triplets_and_unpaired(tmp_path):
+    write_triplets(tmp_path, 3)
+    (tmp_path / "img001_real_B.png").unlink()
+    (tmp_path / "lonely_real_A.png").write_bytes(b"")
+    triplets, problems = results.find_triplets(tmp_path)
+    assert [t.id for t in triplets] == ["img000", "img002"]
+    assert ("img001_fake_B.png", "no img001_real_B.png beside it") in problems
+    assert ("lonely_real_A.png", "no matching _fake_B.png") in problems
+
+
+def test_find_images_dirs_at_every_level(tmp_path):
+    root = write_results_root(tmp_path / "results", {"runA": ["5", "10", "latest"], "runB": ["5"]}, count=1)
+    assert len(results.find_images_dirs(root)) == 4
+    assert [d.epoch for d in results.find_images_dirs(root / "runA")] == ["10", "5", "latest"]
+    one = results.find_images_dirs(root / "runA" / "test_5")
+    assert [(d.run, d.epoch) for d in one] == [("runA", "5")]
+    assert results.find_images_dirs(root / "runA" / "test_5" / "images")[0].run == "runA"
+    assert [d.run for d in results.find_images_dirs(root, name="runB")] == ["runB"]
+    assert [d.run for d in results.find_images_dirs(root, epoch="5")] == ["runA", "runB"]
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        results.find_images_dirs(tmp_path / "absent")
+    assert sorted(["latest", "10", "5"], key=results.epoch_sort_key) == ["5", "10", "latest"]
+
+
+def test_score_images_model_input_bicubic():
+    from plugins import pixelation, sample_photos
+    photo = sample_photos.photo_crops(sample_photos.TEST_SOURCES, 1, 64, 0)[0]
+    real_b = np.asarray(photo)
+    real_a = np.asarray(pixelation.pixelate(photo, 16))
+    row = scores.score_images(real_b.copy(), real_a, real_b)
+    assert row["psnr_model"] == math.inf and row["cosine_model"] == pytest.approx(1)
+    assert row["pixel_size"] == 16 and row["psnr_bicubic"] > row["psnr_input"]
+    flat = scores.score_images(real_b, real_b, real_b)  # real_A not pixelated
+    assert flat["psnr_bicubic"] is None and "not recovered" in flat["note"]
+
+
+def test_summary_caps_infinite_psnr_and_counts_wins():
+    rows = [{"id": str(i), "psnr_model": p, "psnr_input": 30.0, "psnr_bicubic": 31.0, "cosine_model": 0.9,
+             "cosine_input": 0.8, "cosine_bicubic": 0.85, "ssim_model": 0.5, "ssim_input": 0.4, "ssim_bicubic": 0.45}
+            for i, p in enumerate([math.inf, 28.0, 32.0, 34.0])]
+    rows = [scores.add_gains(r, 50.0) for r in rows]
+    summary = scores.summarize(rows, cap=50.0, worst=2)
+    assert summary["infinite_psnr"]["model"] == 1
+    assert summary["metrics"]["model"]["psnr"]["mean"] == pytest.approx((50 + 28 + 32 + 34) / 4)
+    assert summary["gain"]["input"]["win_rate"] == 0.75
+    assert summary["gain"]["input"]["mean_psnr_db"] == pytest.approx((20 - 2 + 2 + 4) / 4)
+    lo, hi = summary["gain"]["input"]["ci95_psnr_db"]
+    assert lo <= summary["gain"]["input"]["mean_psnr_db"] <= hi
+    assert [w["id"] for w in summary["worst"]] == ["1", "2"]
+    json.dumps(summary, allow_nan=False)
+
+
+def test_evaluate_epoch_folder_rows_and_means(tmp_path):
+    write_triplets(tmp_path / "r" / "run" / "test_latest" / "images", 6)
+    epoch = tmp_path / "r" / "run" / "test_latest"
+    assert evaluate.main(["--results_dir", str(epoch), "--workers", "2", "--quiet"]) == 0
+    rows = read_csv(epoch / "metrics.csv")
+    summary = json.loads((epoch / "summary.json").read_text())
+    assert len(rows) == 6 == summary["count"]
+    for key, (method, metric) in {"psnr_model": ("model", "psnr"), "cosine_input": ("input", "cosine"),
+                                  "ssim_bicubic": ("bicubic", "ssim")}.items():
+        mean = np.mean([float(r[key]) for r in rows])
+        assert summary["metrics"][method][metric]["mean"] == pytest.approx(mean)
+    for name in ("index.html", "cosine_vs_psnr.png", "psnr_histogram.png"):
+        assert (epoch / name).stat().st_size > 0
+    html = (epoch / "index.html").read_text()
+    assert "bicubic" in html and "img000_fake_B.png" in html
+    assert not list(epoch.glob(".*"))  # no temporary files left
+
+
+def test_workers_give_the_same_rows(tmp_path):
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 5)
+    outs = []
+    for workers in ("1", "2"):
+        evaluate.main(["--results_dir", str(images), "--workers", workers, "--quiet", "--out", str(tmp_path / workers)])
+        outs.append((tmp_path / workers / "metrics.csv").read_text())
+    assert outs[0] == outs[1]
+
+
+def test_bad_files_are_listed_not_fatal(tmp_path):
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 6)
+    (images / "img000_fake_B.png").write_bytes((images / "img000_fake_B.png").read_bytes()[:200])  # truncated
+    (images / "img001_real_B.png").unlink()  # unpaired
+    Image.open(images / "img002_fake_B.png").convert("L").save(images / "img002_fake_B.png")  # gray vs RGB
+    Image.open(images / "img003_fake_B.png").resize((32, 32)).save(images / "img003_fake_B.png")  # size
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1"]) == 0
+    summary = json.loads((images.parent / "summary.json").read_text())
+    assert summary["count"] == 2
+    reasons = {s["file"]: s["reason"] for s in summary["skipped"]}
+    assert "corrupt or truncated" in reasons["img000_fake_B.png"]
+    assert "no img001_real_B.png" in reasons["img001_fake_B.png"]
+    assert "grayscale vs RGB" in reasons["img002_fake_B.png"]
+    assert "size mismatch" in reasons["img003_fake_B.png"] and "(32, 32, 3)" in reasons["img003_fake_B.png"]
+
+
+def test_nothing_scorable_exits_non_zero(tmp_path):
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 1)
+    (images / "img000_real_A.png").write_bytes(b"junk")
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1"]) == 1
+    assert json.loads((images.parent / "summary.json").read_text())["count"] == 0
+
+
+def test_comparison_over_runs_and_epochs(tmp_path):
+    root = write_results_root(tmp_path / "results", {"a": ["1", "4", "latest"], "b": ["1", "4"]}, count=3)
+    assert evaluate.main(["--results_dir", str(root), "--quiet"]) == 0
+    table = read_csv(root / "comparison.csv")
+    assert [(r["run"], r["epoch"]) for r in table] == [("a", "1"), ("a", "4"), ("a", "latest"), ("b", "1"), ("b", "4")]
+    a1, a4 = float(table[0]["psnr_model"]), float(table[1]["psnr_model"])
+    assert a4 > a1  # less noise at the later epoch
+    for name in ("comparison.json", "comparison.png", "comparison.html"):
+        assert (root / name).exists()
+    assert (root / "a" / "test_4" / "summary.json").exists()
+    only = evaluate.main(["--results_dir", str(root), "--name", "b", "--epoch", "4", "--quiet",
+                          "--out", str(tmp_path / "o")])
+    assert only == 0 and (tmp_path / "o" / "summary.json").exists()
+
+
+def test_cli_as_script_and_missing_folder(tmp_path):
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "plugins/evaluate.py"), "--results_dir",
+                           str(tmp_path / "none")], capture_output=True, text=True)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no such folder" in proc.stderr
+    empty = subprocess.run([sys.executable, "-m", "plugins.evaluate", "--results_dir", str(tmp_path)],
+                           capture_output=True, text=True, cwd=REPO_ROOT)
+    assert empty.returncode == 2 and "_fake_B.png" in empty.stderr
+
+
+def test_metrics_subset(tmp_path):
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 2)
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--metrics", "psnr,cosine"]) == 0
+    rows = read_csv(images.parent / "metrics.csv")
+    assert rows[0]["ssim_model"] == "" and float(rows[0]["psnr_model"]) > 0
+    with pytest.raises(SystemExit):
+        evaluate.parse_args(["--results_dir", "x", "--metrics", "ssim,lpips"])
