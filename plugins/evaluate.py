@@ -62,7 +62,7 @@ def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METR
     return triplet.id, {"id": triplet.id, **row}, None
 
 
-def _csv_text(rows: list[dict], columns: list[str]) -> str:
+def csv_text(rows: list[dict], columns: list[str]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
@@ -93,7 +93,7 @@ def evaluate_images_dir(images: results.ImagesDir, out: Path, pool=None, cap: fl
                **scores.summarize(rows, cap), "skipped": skipped,
                "pattern": results.PATTERN}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write.write_text(out / "metrics.csv", _csv_text(rows, CSV_COLUMNS))
+    atomic_write.write_text(out / "metrics.csv", csv_text(rows, CSV_COLUMNS))
     if rows:
         summary["report"] = str(report.write_report(out, rows, summary, {t.id: t for t in triplets}))
     write_json(out / "summary.json", summary)
@@ -105,7 +105,7 @@ def write_comparison(root: Path, summaries: list[dict]) -> list[dict]:
     table = [{"run": s["run"], "epoch": s["epoch"], **scores.headline(s), "report": s.get("report")}
              for s in summaries if s["count"]]
     table.sort(key=lambda r: (r["run"], results.epoch_sort_key(r["epoch"])))
-    atomic_write.write_text(root / "comparison.csv", _csv_text(table, COMPARISON_COLUMNS))
+    atomic_write.write_text(root / "comparison.csv", csv_text(table, COMPARISON_COLUMNS))
     write_json(root / "comparison.json", table)
     report.plot_epochs(table, root / "comparison.png")
     report.write_comparison_html(root / "comparison.html", table, COMPARISON_COLUMNS, "comparison.png",

@@ -152,7 +152,8 @@ def plot_epochs(table: list[dict], path: Path) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean PSNR (dB)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, loc="best")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=7, loc="best")
     save_figure(fig, path)
 
 

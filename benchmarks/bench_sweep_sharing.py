@@ -1,0 +1,27 @@
+"""Epochs trained with and without checkpoint sharing, for the study's grids (planning only).
+
+Runs that differ only in n_epochs with n_epochs_decay 0 share one training
+to the largest N. Prints the study's epoch grid (N = 10..150 step 10, D = 0)
+and the full N x D grid (D = 0..100 step 10).
+
+    python benchmarks/bench_sweep_sharing.py
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from plugins.sweep_plan import epochs_trained, plan_runs, plan_trainings  # noqa: E402
+
+DEFAULTS = {"batch_size": 1, "n_epochs": 100, "n_epochs_decay": 100, "lr": 0.0002, "save_epoch_freq": 5}
+N = [str(n) for n in range(10, 151, 10)]
+GRIDS = {"epoch grid N=10..150, D=0": {"n_epochs": N, "n_epochs_decay": ["0"]},
+         "full grid N=10..150 x D=0..100": {"n_epochs": N, "n_epochs_decay": [str(d) for d in range(0, 101, 10)]}}
+
+for title, grid in GRIDS.items():
+    runs = plan_runs({}, grid, 1, None, DEFAULTS, test_every=10)
+    trainings = plan_trainings(runs, DEFAULTS)
+    shared, alone = epochs_trained(trainings, runs)
+    print(f"{title:32s} {len(runs):4d} runs, {len(trainings):4d} trainings: {shared:6d} epochs trained "
+          f"with sharing, {alone:6d} without ({alone / shared:.1f}x fewer)")
