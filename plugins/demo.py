@@ -1,0 +1,127 @@
+"""The whole study in miniature on photos bundled with scikit-image: one command.
+
+    bash scripts/demo.sh [--quick]       (python -m plugins.demo once .venv exists)
+
+Builds datasets/demo (seeded crops; test crops come from other pictures than
+training crops), trains the `restore` model with --residual through upstream
+train.py on `--dataset_mode pixelated`, tests it through upstream test.py,
+evaluates it, and prints mean PSNR of model / pixelated input / bicubic with
+the report's path. Each step is skipped when a rerun finds it done.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from plugins import atomic_write, link, sample_photos, scores, sweep
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MARKER = "demo.json"  # written last: the folder is complete
+BUILDING = ".demo-building"  # written first: the folder is ours, maybe incomplete
+SETTINGS = {
+    "full": {"train": 320, "test": 32, "size": 128, "pixel_size": "32", "n_epochs": 8, "n_epochs_decay": 4,
+             "batch_size": 4},
+    "quick": {"train": 16, "test": 8, "size": 128, "pixel_size": "32", "n_epochs": 1, "n_epochs_decay": 0,
+              "batch_size": 4},
+}
+
+
+class DemoError(Exception):
+    """A one-line reason the demo cannot go on."""
+
+
+def build_photos(root: Path, settings: dict, seed: int = 0) -> bool:
+    """Write root/train and root/test photo crops unless a complete build with the
+    same settings is there; return True when it built. Refuses a folder that is not ours."""
+    wanted = {key: settings[key] for key in ("train", "test", "size")} | {"seed": seed}
+    if (root / MARKER).exists() and json.loads((root / MARKER).read_text()) == wanted:
+        return False
+    if root.exists() and any(root.iterdir()) and not ((root / MARKER).exists() or (root / BUILDING).exists()):
+        raise DemoError(f"{root} exists and was not made by the demo ({MARKER} missing): move it away or "
+                        "pass --data DIR")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    (root / BUILDING).write_text("")
+    print(f"== building {root}: {settings['train']} train and {settings['test']} test photo crops")
+    sample_photos.write_photo_crops(root / "train", sample_photos.TRAIN_SOURCES, settings["train"], settings["size"], seed)
+    sample_photos.write_photo_crops(root / "test", sample_photos.TEST_SOURCES, settings["test"], settings["size"],
+                                    seed + 1)
+    atomic_write.write_text(root / MARKER, json.dumps(wanted))
+    (root / BUILDING).unlink()
+    return True
+
+
+def sweep_args(data: Path, sweep_dir: Path, settings: dict) -> list[str]:
+    """plugins.sweep arguments of the demo's single run."""
+    total = settings["n_epochs"] + settings["n_epochs_decay"]
+    return ["--sweep_dir", str(sweep_dir), "--test_epochs", str(total), "--verbose", "--",
+            "--dataroot", str(data), "--model", "restore", "--residual", "--dataset_mode", "pixelated",
+            "--pixel_size", settings["pixel_size"], "--netG", "unet_128", "--crop_size", str(settings["size"]),
+            "--load_size", str(settings["size"]), "--batch_size", str(settings["batch_size"]),
+            "--n_epochs", str(settings["n_epochs"]), "--n_epochs_decay", str(settings["n_epochs_decay"]),
+            "--display_id", "0", "--num_threads", "1", "--print_freq", "64"]
+
+
+def perceptual_grid(summary: dict, out: Path, rows: int = 4, width: int = 96) -> None:
+    """input | bicubic | model | real for the first test images, as one small PNG."""
+    images = Path(summary["images_dir"])
+    tiles = []
+    for fake in sorted(images.glob("*_fake_B.png"))[:rows]:
+        real_a, real_b = (np.asarray(Image.open(str(fake).replace("fake_B", s))) for s in ("real_A", "real_B"))
+        bicubic = scores.bicubic_baseline(real_a)
+        row = [real_a, bicubic if bicubic is not None else real_a, np.asarray(Image.open(fake)), real_b]
+        tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width))) for t in row], axis=1))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write.atomic_path(out) as tmp:
+        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="demo", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run of about a minute")
+    parser.add_argument("--data", type=Path, help="dataset folder (default datasets/demo or datasets/demo-quick)")
+    parser.add_argument("--sweep_dir", type=Path, help="checkpoints and results (default sweeps/demo[-quick])")
+    args = parser.parse_args(argv)
+    kind = "quick" if args.quick else "full"
+    suffix = "-quick" if args.quick else ""
+    data = args.data or REPO_ROOT / "datasets" / f"demo{suffix}"
+    sweep_dir = args.sweep_dir or REPO_ROOT / "sweeps" / f"demo{suffix}"
+    settings = SETTINGS[kind]
+    start = time.time()
+    try:
+        link.find_upstream()
+        build_photos(data, settings)
+    except (link.LinkError, DemoError) as err:
+        print(f"demo: error: {err}", file=sys.stderr)
+        return 2
+    print(f"== training, testing and evaluating ({kind}: {settings['train']} photos, "
+          f"{settings['n_epochs'] + settings['n_epochs_decay']} epochs); logs in {sweep_dir}/checkpoints")
+    code = sweep.main(sweep_args(data, sweep_dir, settings))
+    rows = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else []
+    done = [r for r in rows if r["status"] == "done"]
+    if code != 0 or not done:
+        print(f"demo: error: the run failed; see {sweep_dir}/sweep.csv and the logs beside its checkpoints",
+              file=sys.stderr)
+        return 1
+    row = done[-1]
+    summary_file = Path(row["report"]).parent / "summary.json"
+    summary = json.loads(summary_file.read_text())
+    if not args.quick:
+        perceptual_grid(summary, REPO_ROOT / "docs" / "demo_grid.png")
+    print(f"\n== demo done in {time.time() - start:.0f} s: mean PSNR over {row['count']} test images")
+    print(f"   model (restore --residual) {row['psnr_model']:.2f} dB | pixelated input {row['psnr_input']:.2f} dB"
+          f" | bicubic {row['psnr_bicubic']:.2f} dB   (model beats the input on "
+          f"{100 * row['win_rate_input']:.0f}% of images)")
+    print(f"   report: {row['report']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
