@@ -44,6 +44,20 @@ class Job:
     test_options: dict
     num_test: int
     cwd: str
+    verbose: bool = False
+    visdom: tuple | None = None  # (server, port, env): live PSNR-vs-epoch view of the sweep
+
+
+def show_progress(job: Job, run: str, epoch: int, psnr: float, baseline: float) -> None:
+    """Append one (run, epoch) to the sweep's PSNR-vs-epoch window in its visdom env."""
+    import visdom
+    server, port, env = job.visdom
+    client = visdom.Visdom(server=server, port=port, env=env, raise_exceptions=False)
+    opts = {"title": f"{env}: mean PSNR vs epoch (dashed: pixelated input)", "xlabel": "epoch", "ylabel": "PSNR (dB)",
+            "showlegend": True}
+    client.line(X=[epoch], Y=[psnr], win="psnr_vs_epoch", name=run, update="append", opts=opts)
+    client.line(X=[epoch], Y=[baseline], win="psnr_vs_epoch", name=f"{run} input", update="append",
+                opts={**opts, "dash": ["dash"]})
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
@@ -54,14 +68,21 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
         return ""
 
 
-def run_logged(argv: list[str], log: Path, cwd: str) -> int:
-    """Run a command (argument list) with its stdout/stderr appended to `log`."""
+def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False) -> int:
+    """Run a command (argument list) with its stdout/stderr appended to `log` (and echoed)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:
         out.write(f"\n$ {' '.join(argv)}\n")
         out.flush()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
-        return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env).returncode
+        if not echo:
+            return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env).returncode
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd, env=env,
+                              text=True) as proc:
+            for line in proc.stdout:
+                out.write(line)
+                print(line, end="", flush=True)
+        return proc.returncode
 
 
 def summary_path(job: Job, epoch: int) -> Path:
@@ -96,7 +117,7 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
         if start is not None:
             argv = [job.python, str(Path(job.upstream) / "train.py"),
                     *to_argv(flags_for_train(training, ckpt, gpu_ids, start))]
-            if run_logged(argv, run_dir / "train.log", job.cwd) != 0:
+            if run_logged(argv, run_dir / "train.log", job.cwd, job.verbose) != 0:
                 failed = {e: "train.py failed:\n" + log_tail(run_dir / "train.log") for e in needed}
     for epoch in needed:
         if epoch in failed:
@@ -104,7 +125,8 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
         flags = flags_for_test(training, epoch, ckpt, Path(job.results_dir), gpu_ids, job.test_options)
         flags["num_test"] = str(job.num_test)
         log = run_dir / f"test_{epoch}.log"
-        if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd) != 0:
+        if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd,
+                      job.verbose) != 0:
             failed[epoch] = "test.py failed:\n" + log_tail(log)
             continue
         images = epoch_dir(Path(job.results_dir), training.name, epoch) / "images"
@@ -120,6 +142,8 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
                 print(f"{run.name} epoch {epoch}: PSNR {report.fmt(m['model']['psnr']['mean'], 2)} dB "
                       f"(input {report.fmt(m['input']['psnr']['mean'], 2)}, "
                       f"bicubic {report.fmt(m['bicubic']['psnr']['mean'], 2)})", flush=True)
+                if job.visdom:
+                    show_progress(job, run.name, epoch, m["model"]["psnr"]["mean"], m["input"]["psnr"]["mean"])
     rows = []
     for run in job.runs:
         for epoch in run.test_epochs:
@@ -210,6 +234,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict]
     parser.add_argument("--no_share", action="store_true", help="train every run separately")
     parser.add_argument("--upstream", help="upstream checkout (default: $PIX2PIX_UPSTREAM, else ./upstream)")
     parser.add_argument("--dry_run", action="store_true", help="print the plan and what is done; run nothing")
+    parser.add_argument("--verbose", action="store_true", help="also show train.py/test.py output (always logged)")
+    parser.add_argument("--visdom_port", type=int, help="show each run's PSNR vs epoch live in visdom on this port "
+                        "(env sweep_<sweep_dir name>; start a server with scripts/visdom.sh)")
+    parser.add_argument("--visdom_server", default="http://localhost", help="visdom server for --visdom_port")
     args = parser.parse_args(argv)
     return args, base_argv
 
@@ -253,7 +281,9 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
     sweep_dir = args.sweep_dir.resolve()
     jobs = [Job(t, [r for r in runs if r.training == t.name], str(upstream), sys.executable,
                 str(sweep_dir / "checkpoints"), str(sweep_dir / "results"), options["test"], args.num_test,
-                os.getcwd()) for t in trainings]
+                os.getcwd(), args.verbose,
+                (args.visdom_server, args.visdom_port, f"sweep_{sweep_dir.name}") if args.visdom_port else None)
+            for t in trainings]
     return runs, trainings, jobs
 
 
