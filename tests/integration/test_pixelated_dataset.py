@@ -13,7 +13,7 @@ from PIL import Image
 
 from plugins import pixelation
 
-from .upstream_runner import run_upstream
+from .upstream_runner import ONE_EPOCH, photo_dataroot, run_upstream, tiny_run_flags
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "datasets"))
@@ -105,14 +105,8 @@ def test_missing_phase_and_bad_image(upstream, tmp_path):
 
 
 def test_train_test_evaluate(upstream, photo_dir, tmp_path):
-    root = tmp_path / "root"
-    shutil.copytree(photo_dir, root / "train")
-    shutil.copytree(photo_dir, root / "test")
-    common = ["--dataroot", str(root), "--name", "px", "--model", "pix2pix", "--dataset_mode", "pixelated",
-              "--netG", "unet_128", "--crop_size", "128", "--load_size", "128", "--gpu_ids", "-1",
-              "--checkpoints_dir", str(tmp_path / "ck"), "--pixel_size", "32"]
-    run_upstream(upstream, "train.py", *common, "--n_epochs", "1", "--n_epochs_decay", "0", "--display_id", "0",
-                 "--save_epoch_freq", "1", "--max_dataset_size", "4", "--num_threads", "0")
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "px", "pix2pix", tmp_path / "ck")
+    run_upstream(upstream, "train.py", *common, *ONE_EPOCH)
     assert (tmp_path / "ck" / "px" / "1_net_G.pth").exists()
     run_upstream(upstream, "test.py", *common, "--results_dir", str(tmp_path / "res"), "--epoch", "1",
                  "--eval", "--num_test", "4")

@@ -1,25 +1,18 @@
 """`--model restore` inside the real upstream: drop-in for pix2pix, live metrics, residual."""
 from __future__ import annotations
 
-import shutil
-
 import numpy as np
 from PIL import Image
 
 from plugins import pixelation
 
-from .upstream_runner import run_upstream
+from .upstream_runner import ONE_EPOCH, photo_dataroot, run_upstream, tiny_run_flags
 
 
 def test_restore_trains_logs_metrics_and_tests_residual(upstream, photo_dir, tmp_path):
-    root = tmp_path / "root"
-    shutil.copytree(photo_dir, root / "train")
-    shutil.copytree(photo_dir, root / "test")
-    common = ["--dataroot", str(root), "--name", "rs", "--model", "restore", "--dataset_mode", "pixelated",
-              "--netG", "unet_128", "--crop_size", "128", "--load_size", "128", "--gpu_ids", "-1",
-              "--checkpoints_dir", str(tmp_path / "ck"), "--pixel_size", "32", "--residual"]
-    run_upstream(upstream, "train.py", *common, "--n_epochs", "1", "--n_epochs_decay", "0", "--display_id", "0",
-                 "--save_epoch_freq", "1", "--max_dataset_size", "4", "--num_threads", "0", "--print_freq", "1")
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "rs", "restore", tmp_path / "ck")
+    common.append("--residual")
+    run_upstream(upstream, "train.py", *common, *ONE_EPOCH, "--print_freq", "1")
     log = (tmp_path / "ck" / "rs" / "loss_log.txt").read_text()
     for name in ("G_GAN", "G_L1", "D_real", "D_fake", "psnr_fake", "psnr_input", "cos_fake", "cos_input"):
         assert f"{name}: " in log

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,3 +22,22 @@ def run_upstream(upstream: Path, script: str, *args: str, check: bool = True,
     if check and proc.returncode != 0:
         pytest.fail(f"{script} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+def photo_dataroot(photo_dir: Path, root: Path) -> Path:
+    """A dataroot whose train/ and test/ hold the test photos."""
+    for phase in ("train", "test"):
+        shutil.copytree(photo_dir, root / phase)
+    return root
+
+
+def tiny_run_flags(dataroot: Path, name: str, model: str, checkpoints: Path) -> list[str]:
+    """Flags shared by train.py and test.py for a tiny CPU run: unet_128, 128 px, pixel size 32."""
+    return ["--dataroot", str(dataroot), "--name", name, "--model", model, "--dataset_mode", "pixelated",
+            "--netG", "unet_128", "--crop_size", "128", "--load_size", "128", "--gpu_ids", "-1",
+            "--checkpoints_dir", str(checkpoints), "--pixel_size", "32"]
+
+
+# train.py flags for one quick epoch on 4 images, every epoch saved, no visdom
+ONE_EPOCH = ["--n_epochs", "1", "--n_epochs_decay", "0", "--display_id", "0", "--save_epoch_freq", "1",
+             "--max_dataset_size", "4", "--num_threads", "0"]
