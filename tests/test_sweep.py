@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,13 +107,23 @@ def test_parse_epoch_times():
     assert parse_epoch_times(log) == {1: 12.0, 2: 10.0}
 
 
-# ---- end to end against tests/fixtures/fake_upstream -------------------------------------------
+# ---- end to end against tests/fixtures/standin_upstream ----------------------------------------
+
+STANDIN = REPO_ROOT / "tests" / "fixtures" / "standin_upstream"
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    """A copy of the stand-in upstream (PIX2PIX_UPSTREAM) and a dataroot."""
-    upstream = tmp_path / "fake_upstream"
-    shutil.copytree(REPO_ROOT / "tests/fixtures/fake_upstream", upstream)
+    """A copy of the stand-in upstream (PIX2PIX_UPSTREAM), with its shims, and a dataroot."""
+    upstream = tmp_path / "standin_upstream"
+    shutil.copytree(STANDIN, upstream)
+    sys.path.insert(0, str(STANDIN))
+    try:
+        import standin
+    finally:
+        sys.path.remove(str(STANDIN))
+    for relative, text in standin.shim_files().items():
+        (upstream / relative).parent.mkdir(parents=True, exist_ok=True)
+        (upstream / relative).write_text(text)
     monkeypatch.setenv("PIX2PIX_UPSTREAM", str(upstream))
     monkeypatch.delenv("FAKE_FAIL_NAME", raising=False)
     monkeypatch.delenv("FAKE_KILL_AFTER", raising=False)
