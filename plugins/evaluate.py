@@ -17,6 +17,7 @@ import csv
 import functools
 import io
 import json
+import math
 import multiprocessing
 import os
 import sys
@@ -32,7 +33,7 @@ from plugins import atomic_write, report, results, scores  # noqa: E402
 
 CSV_COLUMNS = ["id", "pixel_size"] + [f"{m}_{x}" for m in scores.METRICS for x in scores.METHODS] + \
               [f"gain_{b}" for b in scores.BASELINES] + ["note"]
-COMPARISON_COLUMNS = ["run", "epoch"] + list(scores.headline(scores.summarize([])).keys())
+COMPARISON_COLUMNS = ["run", "epoch"] + scores.HEADLINE_COLUMNS
 
 
 def load_png(path: Path) -> np.ndarray:
@@ -63,6 +64,7 @@ def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METR
 
 
 def csv_text(rows: list[dict], columns: list[str]) -> str:
+    """CSV of `rows` in `columns` (None as an empty cell)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
@@ -71,9 +73,18 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
     return out.getvalue()
 
 
+def json_safe(data):
+    """`data` with every nan float as None (JSON has no NaN)."""
+    if isinstance(data, dict):
+        return {k: json_safe(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [json_safe(v) for v in data]
+    return None if isinstance(data, float) and math.isnan(data) else data
+
+
 def write_json(path: Path, data: dict | list) -> None:
-    """JSON, atomically; nan becomes null."""
-    atomic_write.write_text(path, json.dumps(data, indent=2, default=str).replace("NaN", "null") + "\n")
+    """Strict JSON (nan as null), atomically."""
+    atomic_write.write_text(path, json.dumps(json_safe(data), indent=2, default=str, allow_nan=False) + "\n")
 
 
 def evaluate_images_dir(images: results.ImagesDir, out: Path, pool=None, cap: float = scores.DEFAULT_PSNR_CAP,
@@ -149,8 +160,7 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
         raise FileNotFoundError(f"--results_dir {args.results_dir}: no test.py output found "
                                 f"(looked for images/{results.PATTERN})")
     several = len(found) > 1
-    pool = multiprocessing.get_context("spawn" if sys.platform == "darwin" else "fork").Pool(args.workers) \
-        if args.workers > 1 else None
+    pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     try:
         summaries = [evaluate_images_dir(d, output_dir(d, args.out, several), pool, args.psnr_cap, not args.quiet,
                                          args.metrics)

@@ -18,19 +18,29 @@ def to_uint8_values(images: torch.Tensor) -> torch.Tensor:
     return ((images.detach().float().clamp(-1, 1) + 1) / 2.0 * PEAK).trunc().double()  # float32, as upstream
 
 
-def batch_psnr(fake: torch.Tensor, real: torch.Tensor) -> float:
-    """Mean over the batch of each image's PSNR (dB, peak 255); inf if every pair is identical."""
-    mse = ((to_uint8_values(fake) - to_uint8_values(real)) ** 2).flatten(1).mean(dim=1)
+def _psnr(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Mean PSNR over the batch, from pixel values (to_uint8_values)."""
+    mse = ((x - y) ** 2).flatten(1).mean(dim=1)
     return float(torch.where(mse == 0, torch.full_like(mse, math.inf), 10 * torch.log10(PEAK ** 2 / mse)).mean())
 
 
-def batch_cosine(fake: torch.Tensor, real: torch.Tensor) -> float:
-    """Mean over the batch of each image's cosine similarity of pixel vectors."""
-    x, y = to_uint8_values(fake).flatten(1), to_uint8_values(real).flatten(1)
+def _cosine(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Mean cosine similarity over the batch, from pixel values (to_uint8_values)."""
+    x, y = x.flatten(1), y.flatten(1)
     norms = x.norm(dim=1) * y.norm(dim=1)
     same = (x == y).all(dim=1).double()
     cos = torch.where(norms == 0, same, (x * y).sum(dim=1) / norms.clamp_min(1e-300))
     return float(cos.mean())
+
+
+def batch_psnr(fake: torch.Tensor, real: torch.Tensor) -> float:
+    """Mean over the batch of each image's PSNR (dB, peak 255); inf if every pair is identical."""
+    return _psnr(to_uint8_values(fake), to_uint8_values(real))
+
+
+def batch_cosine(fake: torch.Tensor, real: torch.Tensor) -> float:
+    """Mean over the batch of each image's cosine similarity of pixel vectors."""
+    return _cosine(to_uint8_values(fake), to_uint8_values(real))
 
 
 def residual_output(inputs: torch.Tensor, correction: torch.Tensor) -> torch.Tensor:
@@ -40,5 +50,6 @@ def residual_output(inputs: torch.Tensor, correction: torch.Tensor) -> torch.Ten
 
 def batch_metrics(fake: torch.Tensor, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
     """PSNR and cosine of the output (fake_B) and of the pixelated input (real_A) against real_B."""
-    return {"psnr_fake": batch_psnr(fake, real_b), "psnr_input": batch_psnr(real_a, real_b),
-            "cos_fake": batch_cosine(fake, real_b), "cos_input": batch_cosine(real_a, real_b)}
+    x_fake, x_input, x_real = (to_uint8_values(t) for t in (fake, real_a, real_b))  # each converted once
+    return {"psnr_fake": _psnr(x_fake, x_real), "psnr_input": _psnr(x_input, x_real),
+            "cos_fake": _cosine(x_fake, x_real), "cos_input": _cosine(x_input, x_real)}

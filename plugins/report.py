@@ -59,13 +59,10 @@ def plot_histogram(rows: list[dict], cap: float, path: Path) -> None:
 
 
 def fmt(value, digits: int = 3) -> str:
+    """A number for a page or a console line; '-' for none or nan."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
-
-
-def _write_html(doc: dominate.document, path: Path) -> None:
-    atomic_write.write_text(path, doc.render())
 
 
 def _table(header: list[str], body: list[list]) -> None:
@@ -121,7 +118,7 @@ def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, sho
                                 tags.br()
                                 tags.span("" if psnr is None else f"{fmt(psnr, 2)} dB")
     path = out / "index.html"
-    _write_html(doc, path)
+    atomic_write.write_text(path, doc.render())
     return path
 
 
@@ -168,4 +165,4 @@ def write_comparison_html(path: Path, table: list[dict], columns: list[str], plo
             if r.get("report"):
                 tags.br()
                 tags.a(f"{r['run']} epoch {r['epoch']}", href=os.path.relpath(r["report"], path.parent))
-    _write_html(doc, path)
+    atomic_write.write_text(path, doc.render())

@@ -109,8 +109,12 @@ def summarize(rows: list[dict], cap: float = DEFAULT_PSNR_CAP, worst: int = 10) 
     return summary
 
 
+HEADLINE_COLUMNS = ["count"] + [f"{metric}_{method}" for method in METHODS for metric in METRICS] + \
+    [f"{kind}_{base}" for base in BASELINES for kind in ("gain", "win_rate")]
+
+
 def headline(summary: dict) -> dict:
-    """The one-line view of a summary: means of every metric, gains and win rates."""
+    """The one-line view of a summary (HEADLINE_COLUMNS): means of every metric, gains, win rates."""
     line = {"count": summary["count"]}
     for method in METHODS:
         for metric in METRICS:

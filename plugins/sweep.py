@@ -26,7 +26,7 @@ from pathlib import Path
 
 from plugins import atomic_write, evaluate, link, report, results, scores
 from plugins.sweep_plan import (PlanError, Run, Training, check_flags, epoch_dir, epochs_trained, load_grid_file,
-                                parse_epoch_times, parse_flags, parse_grid_arg, plan_runs, plan_trainings,
+                                parse_epoch_times, parse_flags, parse_grid_arg, parse_values, plan_runs, plan_trainings,
                                 resume_point, saved_epochs, flags_for_test, to_argv, flags_for_train)
 
 LOG_TAIL_LINES = 20
@@ -89,7 +89,16 @@ def summary_path(job: Job, epoch: int) -> Path:
     return epoch_dir(Path(job.results_dir), job.training.name, epoch) / "summary.json"
 
 
-def table_row(run: Run, epoch: int, job: Job, status: str, error: str = "") -> dict:
+def seconds_per_epoch(job: Job) -> float | None:
+    """Mean training time per epoch from the training's log (every attempt), if any."""
+    try:
+        times = parse_epoch_times((Path(job.checkpoints_dir) / job.training.name / "train.log").read_text())
+    except OSError:
+        return None
+    return round(sum(times.values()) / len(times), 2) if times else None
+
+
+def table_row(run: Run, epoch: int, job: Job, status: str, sec_per_epoch: float | None, error: str = "") -> dict:
     """One sweep.csv row: the run's grid values, its scores at `epoch` (if evaluated)."""
     row = {"run": run.name, "epoch": epoch, "training": run.training, "repeat": run.repeat, **run.axes,
            "status": status, "error": error}
@@ -98,8 +107,7 @@ def table_row(run: Run, epoch: int, job: Job, status: str, error: str = "") -> d
         summary = json.loads(path.read_text())
         row.update(scores.headline(summary))
         row["report"] = summary.get("report")
-    times = parse_epoch_times(log_tail(Path(job.checkpoints_dir) / job.training.name / "train.log", 10 ** 6))
-    row["train_sec_per_epoch"] = round(sum(times.values()) / len(times), 2) if times else None
+    row["train_sec_per_epoch"] = sec_per_epoch
     return row
 
 
@@ -112,8 +120,9 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
     run_dir = ckpt / training.name
     needed = [e for e in training.test_epochs if not summary_path(job, e).exists()]
     failed: dict[int, str] = {}
-    if needed and not set(needed) <= set(saved_epochs(run_dir)):
-        start = resume_point(training, saved_epochs(run_dir))
+    saved = saved_epochs(run_dir)
+    if needed and not set(needed) <= set(saved):
+        start = resume_point(training, saved)
         if start is not None:
             argv = [job.python, str(Path(job.upstream) / "train.py"),
                     *to_argv(flags_for_train(training, ckpt, gpu_ids, start))]
@@ -144,11 +153,11 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
                       f"bicubic {report.fmt(m['bicubic']['psnr']['mean'], 2)})", flush=True)
                 if job.visdom:
                     show_progress(job, run.name, epoch, m["model"]["psnr"]["mean"], m["input"]["psnr"]["mean"])
-    rows = []
+    rows, sec_per_epoch = [], seconds_per_epoch(job)
     for run in job.runs:
         for epoch in run.test_epochs:
             status = "failed" if epoch in failed else "done" if summary_path(job, epoch).exists() else "pending"
-            rows.append(table_row(run, epoch, job, status, failed.get(epoch, "")))
+            rows.append(table_row(run, epoch, job, status, sec_per_epoch, failed.get(epoch, "")))
     return rows
 
 
@@ -184,7 +193,7 @@ def launch_submitit(jobs: list[Job], folder: Path, cluster: str, args: argparse.
         try:
             rows += future.result()
         except Exception as err:  # a job that died: record it, keep the others
-            rows += [table_row(run, e, job, "failed", f"submitit job failed: {err}"[-2000:])
+            rows += [table_row(run, e, job, "failed", seconds_per_epoch(job), f"submitit job failed: {err}"[-2000:])
                      for run in job.runs for e in run.test_epochs]
     return rows
 
@@ -271,11 +280,10 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
     check_flags(set(base), options["train"], "upstream flags")
     check_flags(set(grid), options["train"], "--grid")
     defaults = {k: v["default"] for k, v in options["train"].items()}
-    test_epochs = None
-    if args.test_epochs:
-        text = args.test_epochs
-        test_epochs = [int(v) for v in parse_grid_arg(f"epochs={text}")[1]] if ":" in text else \
-            [int(v) for v in text.split(",")]
+    try:
+        test_epochs = [int(v) for v in parse_values(args.test_epochs)] if args.test_epochs else None
+    except ValueError:
+        raise PlanError(f"--test_epochs {args.test_epochs}: use E1,E2,... or START:STOP:STEP") from None
     runs = plan_runs(base, grid, args.repeats, test_epochs, defaults, args.test_every)
     trainings = plan_trainings(runs, defaults, share=not args.no_share)
     sweep_dir = args.sweep_dir.resolve()

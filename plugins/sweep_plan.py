@@ -52,16 +52,22 @@ class Training:
     serves: list[str] = field(default_factory=list)
 
 
+def parse_values(text: str) -> list[str]:
+    """'10,20,40' -> ['10', '20', '40']; 'START:STOP:STEP' -> the inclusive integer range."""
+    items = [v.strip() for v in text.split(",") if v.strip()]
+    if len(items) == 1 and re.fullmatch(r"-?\d+:-?\d+:\d+", items[0]):
+        start, stop, step = (int(x) for x in items[0].split(":"))
+        items = [str(v) for v in range(start, stop + 1, step)] if step > 0 else []
+    return items
+
+
 def parse_grid_arg(text: str) -> tuple[str, list[str]]:
     """'n_epochs=10,20,40' -> ('n_epochs', ['10', '20', '40']); a:b:c gives a range with step c."""
     if "=" not in text:
         raise PlanError(f"--grid {text!r}: use FLAG=V1,V2,... (or FLAG=START:STOP:STEP)")
     flag, values = text.split("=", 1)
     flag = flag.strip().lstrip("-")
-    items = [v.strip() for v in values.split(",") if v.strip()]
-    if len(items) == 1 and re.fullmatch(r"-?\d+:-?\d+:\d+", items[0]):
-        start, stop, step = (int(x) for x in items[0].split(":"))
-        items = [str(v) for v in range(start, stop + 1, step)] if step > 0 else []
+    items = parse_values(values)
     if not flag or not items:
         raise PlanError(f"--grid {text!r}: the axis {flag or '?'} has no values")
     return flag, items

@@ -22,9 +22,9 @@ def fake_upstream(tmp_path: Path) -> Path:
 
 
 def skimage_photos() -> list[np.ndarray]:
-    """The RGB photos that scikit-image ships (no download needed)."""
-    from skimage import data
-    return [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
+    """Four RGB photos that scikit-image ships (no download needed), as arrays."""
+    return [np.array(sample_photos.load_source(name))
+            for name in ("astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg")]
 
 
 @pytest.fixture(scope="session")

@@ -159,3 +159,10 @@ def test_metrics_subset(tmp_path):
     assert rows[0]["ssim_model"] == "" and float(rows[0]["psnr_model"]) > 0
     with pytest.raises(SystemExit):
         evaluate.parse_args(["--results_dir", "x", "--metrics", "ssim,lpips"])
+
+
+def test_json_is_strict_and_leaves_strings_alone(tmp_path):
+    evaluate.write_json(tmp_path / "s.json", {"gain": math.nan, "skipped": [{"file": "NaN.png", "x": [math.nan]}]})
+    text = (tmp_path / "s.json").read_text()
+    assert json.loads(text) == {"gain": None, "skipped": [{"file": "NaN.png", "x": [None]}]}
+    assert "NaN.png" in text

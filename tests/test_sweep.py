@@ -241,3 +241,8 @@ def test_missing_dataroot_and_upstream(fake, capsys, monkeypatch):
 def test_test_every_follows_each_run():
     runs = plan_runs({"n_epochs_decay": "0"}, {"n_epochs": ["20", "30"]}, 1, None, DEFAULTS, test_every=10)
     assert [r.test_epochs for r in runs] == [[10, 20], [10, 20, 30]]
+
+
+def test_bad_test_epochs_is_one_line(fake, capsys):
+    assert run_sweep(fake, "--test_epochs", "ten") == 2
+    assert "--test_epochs ten" in capsys.readouterr().err
