@@ -43,11 +43,6 @@ def batch_cosine(fake: torch.Tensor, real: torch.Tensor) -> float:
     return _cosine(to_uint8_values(fake), to_uint8_values(real))
 
 
-def residual_output(inputs: torch.Tensor, correction: torch.Tensor) -> torch.Tensor:
-    """The restored image when the generator learns a correction: input + G(input), clamped to [-1, 1]."""
-    return (inputs + correction).clamp(-1, 1)
-
-
 def batch_metrics(fake: torch.Tensor, real_a: torch.Tensor, real_b: torch.Tensor) -> dict[str, float]:
     """PSNR and cosine of the output (fake_B) and of the pixelated input (real_A) against real_B."""
     x_fake, x_input, x_real = (to_uint8_values(t) for t in (fake, real_a, real_b))  # each converted once

@@ -47,6 +47,12 @@ class PixelatedDataset(BaseDataset):
                                  'auto: aligned when width == 2 x height')
         parser.add_argument('--pixel_skip_bad', action='store_true',
                             help='skip (and list) unreadable images instead of stopping')
+        parser.add_argument('--pixel_repeat', type=int, default=1,
+                            help='samples per image per epoch; with --preprocess crop on whole photos each one is '
+                                 'a fresh random crop')
+        parser.add_argument('--pixel_rotate', action='store_true',
+                            help='in training, also rotate by a random multiple of 90 degrees: with the flip, the '
+                                 'eight rotations and reflections of a square')
         return parser
 
     def __init__(self, opt):
@@ -64,8 +70,11 @@ class PixelatedDataset(BaseDataset):
         self.paths, self.bad = self._readable(paths, opt.pixel_skip_bad)
         if not self.paths:
             raise SystemExit(f'error: no images under {self.dir}' + (f' ({len(self.bad)} unreadable)' if self.bad else ''))
+        if opt.pixel_repeat < 1:
+            raise SystemExit(f'error: --pixel_repeat {opt.pixel_repeat}: must be at least 1')
         # pix2pix feeds input['B'] to the generator when the direction is BtoA
         self.target_key, self.input_key = ('B', 'A') if opt.direction == 'AtoB' else ('A', 'B')
+        opt.pixel_epoch_size = len(self)  # the restore model validates after each epoch's last batch
 
     @staticmethod
     def _readable(paths, skip_bad):
@@ -129,16 +138,19 @@ class PixelatedDataset(BaseDataset):
         return transforms.Compose(steps)(img)
 
     def __getitem__(self, index):
-        """Return A, B, A_paths, B_paths like upstream's aligned mode."""
-        path = self.paths[index]
+        """Return A, B, A_paths, B_paths like upstream's aligned mode, and the sample's pixel_size."""
+        path = self.paths[index % len(self.paths)]
         target = self.load_target(path)
         geometry = get_transform(self.opt, self.geometry_params(index, target.size), convert=False)
         target = geometry(target)
-        degraded = pixelation.pixelate(target, self.pixel_size(index), self.opt.pixel_down, self.opt.pixel_up)
+        if self.opt.pixel_rotate and self.drawing and target.width == target.height:
+            target = pixelation.rotate_quarter(target, random.randrange(4))
+        size = self.pixel_size(index)
+        degraded = pixelation.pixelate(target, size, self.opt.pixel_down, self.opt.pixel_up)
         return {self.input_key: self.to_tensor(degraded, self.opt.input_nc),
                 self.target_key: self.to_tensor(target, self.opt.output_nc),
-                'A_paths': path, 'B_paths': path}
+                'A_paths': path, 'B_paths': path, 'pixel_size': size}
 
     def __len__(self):
-        """Return the number of images."""
-        return len(self.paths)
+        """Return the number of samples per epoch: images x --pixel_repeat."""
+        return len(self.paths) * self.opt.pixel_repeat

@@ -86,6 +86,15 @@ def pixelate(img: Image.Image, size: int, down: str = DEFAULT_DOWN, up: str = DE
     return small.resize(img.size, resample_filter(up))
 
 
+QUARTER_TURNS = (None, Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180, Image.Transpose.ROTATE_270)
+
+
+def rotate_quarter(img: Image.Image, turns: int) -> Image.Image:
+    """`img` rotated by turns x 90 degrees, exactly (a transpose, no resampling)."""
+    step = QUARTER_TURNS[turns % 4]
+    return img if step is None else img.transpose(step)
+
+
 @lru_cache(maxsize=4096)
 def _nearest_sources(size: int, length: int) -> np.ndarray:
     """For each of `length` output pixels, the source index PIL's nearest upscale from `size` takes."""
@@ -118,11 +127,17 @@ def recover_pixel_size(arr: np.ndarray) -> int | None:
     return None
 
 
+@lru_cache(maxsize=4096)
+def grid_samples(size: int, length: int) -> np.ndarray:
+    """For each of `size` low-resolution pixels, the first of the `length` output pixels
+    that PIL's nearest upscale fills from it: sampling there inverts the upscale."""
+    return np.searchsorted(_nearest_sources(size, length), np.arange(size))
+
+
 def recover_low_res(arr: np.ndarray) -> np.ndarray | None:
     """The size x size image behind a nearest-upscaled one, or None if not recoverable."""
     size = recover_pixel_size(arr)
     if size is None:
         return None
-    sources = _nearest_sources(size, arr.shape[0])
-    first = np.searchsorted(sources, np.arange(size))  # first output pixel of each source pixel
+    first = grid_samples(size, arr.shape[0])
     return arr[first][:, first]

@@ -45,8 +45,3 @@ def test_identical_batch():
     black = -torch.ones(1, 3, 4, 4)
     assert live_metrics.batch_cosine(black, black) == 1.0
 
-
-def test_residual_is_input_plus_correction_clamped():
-    inputs = torch.tensor([-0.9, 0.0, 0.5, 0.9])
-    correction = torch.tensor([-0.5, 0.25, 0.25, 0.5])
-    assert torch.equal(live_metrics.residual_output(inputs, correction), torch.tensor([-1.0, 0.25, 0.75, 1.0]))

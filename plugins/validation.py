@@ -1,0 +1,86 @@
+"""Validation while training: fixed pixelated crops of other photos, scored as evaluate scores test.py's output.
+
+The pairs are a pure function of (photos, count, crop size, pixel sizes,
+seed), so every epoch and every run of a study is scored on the very same
+images. Scores use the images as upstream's tensor2im would save them, so an
+epoch's validation PSNR is what evaluate would report for it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from plugins import atomic_write, pixelation, sample_photos, scores
+
+COLUMNS = ("epoch", "psnr_model", "psnr_input", "psnr_bicubic", "cosine_model", "cosine_input", "cosine_bicubic",
+           "gain_bicubic", "best")
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One validation image: the pixelated input, the real crop and its pixel size."""
+
+    real_a: np.ndarray
+    real_b: np.ndarray
+    pixel_size: int
+
+
+def val_pairs(photos: Sequence[Path], count: int, crop_size: int, sizes: Sequence[int], seed: int = 0,
+              down: str = pixelation.DEFAULT_DOWN, up: str = pixelation.DEFAULT_UP) -> list[Pair]:
+    """`count` seeded crops of `photos` (sample_photos.photo_crops), each pixelated to the size
+    fixed by (seed, index) like the test phase."""
+    crops = sample_photos.photo_crops(tuple(photos), count, crop_size, seed)
+    pairs = []
+    for index, crop in enumerate(crops):
+        size = pixelation.fixed_size(sizes, seed, index)
+        pairs.append(Pair(np.asarray(pixelation.pixelate(crop, size, down, up)), np.asarray(crop), size))
+    return pairs
+
+
+def score(fakes: Sequence[np.ndarray], saved_inputs: Sequence[np.ndarray], pairs: Sequence[Pair]) -> dict[str, float]:
+    """Mean PSNR and cosine of model, input and bicubic against the real crops, and the gain over bicubic.
+
+    `saved_inputs` are the inputs as tensor2im saves them (what evaluate sees as real_A).
+    """
+    rows = [scores.score_images(fake, real_a, pair.real_b, which=("psnr", "cosine"))
+            for fake, real_a, pair in zip(fakes, saved_inputs, pairs)]
+    means = {f"{metric}_{method}": float(np.mean([scores.capped(r[f"{metric}_{method}"], scores.DEFAULT_PSNR_CAP)
+                                                  if metric == "psnr" else r[f"{metric}_{method}"] for r in rows]))
+             for metric in ("psnr", "cosine") for method in scores.METHODS}
+    means["gain_bicubic"] = means["psnr_model"] - means["psnr_bicubic"]
+    return means
+
+
+def read_log(path: Path) -> list[dict]:
+    """The rows of a val_log.csv (numbers as floats, epoch as int); [] when there is none."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return [{key: int(value) if key in ("epoch", "best") else float(value) for key, value in row.items()}
+                for row in csv.DictReader(f)]
+
+
+def best_row(rows: Sequence[dict]) -> dict | None:
+    """The row of highest model PSNR (the earliest of equals), or None."""
+    return max(rows, key=lambda r: (r["psnr_model"], -r["epoch"]), default=None)
+
+
+def append_epoch(path: Path, epoch: int, means: dict[str, float]) -> dict:
+    """Add an epoch's scores to val_log.csv (rows of later epochs, left by an earlier run, are dropped),
+    rewritten atomically; returns the row, whose `best` is 1 when it is the best epoch so far."""
+    rows = [r for r in read_log(path) if r["epoch"] < epoch]
+    best = best_row(rows)
+    row = {"epoch": epoch, **{k: means[k] for k in COLUMNS[1:-1]},
+           "best": int(best is None or means["psnr_model"] > best["psnr_model"])}
+    rows.append(row)
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write.write_text(path, text.getvalue())
+    return row

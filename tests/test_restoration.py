@@ -1,0 +1,87 @@
+"""plugins.restoration: the srnet generator, the forward formula, option checks, generator factory."""
+from __future__ import annotations
+
+import argparse
+import types
+
+import pytest
+import torch
+
+from plugins import bicubic, pixelation, restoration
+
+
+def opts(**kw) -> argparse.Namespace:
+    base = dict(netG="srnet_2blocks", ngf=8, input_nc=3, output_nc=3, norm="batch", no_dropout=False,
+                init_type="normal", init_gain=0.02, residual=True, base="bicubic", crop_size=128)
+    return argparse.Namespace(**{**base, **kw})
+
+
+@pytest.mark.parametrize("side", [64, 128, 256])
+def test_srnet_keeps_the_size_for_every_pixel_size_in_a_range(side):
+    net = restoration.SRNet(3, 3, width=8, n_blocks=2)
+    for size in pixelation.parse_pixel_size(f"{side // 8}:{side // 2}")[::7]:
+        x = torch.rand(2, 3, side, side) * 2 - 1
+        out = restoration.restore(net, x, opts(), [(size, size)] * 2)
+        assert out.shape == x.shape
+
+
+def test_residual_is_base_plus_correction_clamped():
+    inputs = torch.tensor([-0.9, 0.0, 0.5, 0.9])
+    correction = torch.tensor([-0.5, 0.25, 0.25, 0.5])
+    net = lambda x: correction  # noqa: E731
+    out = restoration.restore(net, inputs, opts(base="input"))
+    assert torch.equal(out, torch.tensor([-1.0, 0.25, 0.75, 1.0]))
+    assert torch.equal(restoration.restore(net, inputs, opts(residual=False)), correction)
+
+
+def test_zero_generator_gives_the_bicubic_base():
+    x = torch.rand(3, 3, 64, 64) * 2 - 1
+    grids = [(16, 16), (20, 20), (32, 32)]
+    out = restoration.restore(lambda t: torch.zeros_like(t), x, opts(), grids)
+    assert torch.equal(out, bicubic.bicubic_base(x, grids).clamp(-1, 1))
+    with pytest.raises(ValueError, match="pixel grid"):
+        restoration.restore(lambda t: t, x, opts())
+
+
+def test_check_options_name_the_flag():
+    restoration.check_options(opts())
+    with pytest.raises(ValueError, match="--base bicubic .*--residual"):
+        restoration.check_options(opts(residual=False))
+    with pytest.raises(ValueError, match="--crop_size"):
+        restoration.check_options(opts(crop_size=130))
+    restoration.check_options(opts(netG="unet_128", crop_size=130))
+
+
+def fake_networks(with_gpu_ids: bool) -> types.SimpleNamespace:
+    """A stand-in for upstream's networks module, in either flavour (gpu_ids or not)."""
+    calls = []
+    if with_gpu_ids:
+        def define_G(input_nc, output_nc, ngf, netG, norm, use_dropout, init_type, init_gain, gpu_ids=[]):
+            calls.append(("G", netG, gpu_ids))
+            return torch.nn.Identity()
+
+        def init_net(net, init_type, init_gain, gpu_ids=[]):
+            calls.append(("init", type(net).__name__, gpu_ids))
+            return net
+    else:
+        def define_G(input_nc, output_nc, ngf, netG, norm, use_dropout, init_type, init_gain):
+            calls.append(("G", netG))
+            return torch.nn.Identity()
+
+        def init_net(net, init_type, init_gain):
+            calls.append(("init", type(net).__name__))
+            return net
+    return types.SimpleNamespace(define_G=define_G, init_net=init_net, calls=calls)
+
+
+def test_define_generator_for_both_upstream_flavours():
+    pinned, latest = fake_networks(True), fake_networks(False)
+    assert isinstance(restoration.define_generator(opts(netG="unet_256"), pinned, [0]), torch.nn.Identity)
+    assert isinstance(restoration.define_generator(opts(netG="srnet_3blocks"), pinned), restoration.SRNet)
+    assert pinned.calls == [("G", "unet_256", [0]), ("init", "SRNet", [])]
+    restoration.define_generator(opts(netG="unet_256"), latest)
+    net = restoration.define_generator(opts(netG="srnet_3blocks"), latest)  # initialised later, in setup()
+    assert latest.calls == [("G", "unet_256")]
+    assert len(net.body) == 4  # 3 blocks and the closing conv
+    assert restoration.is_own_generator("srnet_16blocks") and not restoration.is_own_generator("unet_256")
+    assert restoration.size_multiple("unet_256") == 256 and restoration.size_multiple("srnet_8blocks") == 4

@@ -1,0 +1,47 @@
+"""plugins.validation: fixed validation pairs, scores equal to evaluate's, an atomic val_log.csv."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from plugins import pixelation, sample_photos, scores, validation
+
+
+def photo_paths():
+    return [sample_photos.DATA_DIR / name for name in ("coffee.png", "chelsea.png")]
+
+
+def test_pairs_are_a_pure_function_of_the_seed():
+    one = validation.val_pairs(photo_paths(), 5, 64, pixelation.parse_pixel_size("8:16"), seed=3)
+    two = validation.val_pairs(photo_paths(), 5, 64, pixelation.parse_pixel_size("8:16"), seed=3)
+    assert [p.pixel_size for p in one] == [pixelation.fixed_size(range(8, 17), 3, i) for i in range(5)]
+    for a, b in zip(one, two):
+        assert np.array_equal(a.real_a, b.real_a) and np.array_equal(a.real_b, b.real_b)
+        assert a.real_a.shape == (64, 64, 3)
+        assert pixelation.recover_pixel_size(a.real_a) == a.pixel_size
+
+
+def test_score_equals_evaluate_rows():
+    pairs = validation.val_pairs(photo_paths(), 4, 64, (16,))
+    bicubics = [scores.bicubic_baseline(p.real_a) for p in pairs]
+    means = validation.score(bicubics, [p.real_a for p in pairs], pairs)
+    rows = [scores.score_images(b, p.real_a, p.real_b, which=("psnr", "cosine")) for b, p in zip(bicubics, pairs)]
+    assert means["psnr_model"] == pytest.approx(np.mean([r["psnr_model"] for r in rows]))
+    assert means["psnr_model"] == pytest.approx(means["psnr_bicubic"])  # the model output is the bicubic image
+    assert means["gain_bicubic"] == pytest.approx(0.0)
+    assert means["cosine_input"] == pytest.approx(np.mean([r["cosine_input"] for r in rows]))
+
+
+def test_log_marks_the_best_epoch_and_drops_stale_rows(tmp_path):
+    log = tmp_path / "val_log.csv"
+    means = {f"{m}_{k}": 0.5 for m in ("psnr", "cosine") for k in scores.METHODS} | {"gain_bicubic": 0.0}
+    assert validation.append_epoch(log, 1, means | {"psnr_model": 30.0})["best"] == 1
+    assert validation.append_epoch(log, 2, means | {"psnr_model": 29.0})["best"] == 0
+    assert validation.append_epoch(log, 3, means | {"psnr_model": 31.0})["best"] == 1
+    # a resumed run from epoch 3 replaces what came after epoch 2
+    assert validation.append_epoch(log, 3, means | {"psnr_model": 29.5})["best"] == 0
+    rows = validation.read_log(log)
+    assert [r["epoch"] for r in rows] == [1, 2, 3]
+    assert validation.best_row(rows)["epoch"] == 1
+    assert log.read_text().splitlines()[0].split(",") == list(validation.COLUMNS)
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
