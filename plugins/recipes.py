@@ -1,0 +1,215 @@
+"""The recipe ablation through upstream's train.py and test.py, at equal CPU time per recipe.
+
+    python -m plugins.recipes --dataroot DIR [--minutes 8] [--recipes a,b] [--out sweeps/recipes]
+
+DIR holds train/ (training photos, whole: each epoch draws fresh random
+crops), val/ and test/ (photos of another source). Every recipe of
+plugins.recipe_plan is timed on a short training, given the epochs its
+speed fits into the budget, trained with validation on val/ (restore
+recipes keep their best epoch), tested on crops of test/ at each
+--tests setting (image size / pixel size, same crops for every recipe),
+evaluated, and tabled: recipes.csv, recipes.json, recipes.md and
+recipes_grid.png (every recipe side by side on the same images). Rerunning
+skips what is done.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from plugins import atomic_write, evaluate, link, results, sample_photos, scores, sweep
+from plugins.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
+                                 table_row)
+from plugins.sweep_plan import to_argv
+
+TEST_SEED = 1
+
+
+def parse_tests(text: str) -> list[tuple[int, int]]:
+    """'256/64,128/32' -> [(256, 64), (128, 32)]: image size / pixel size of each test setting."""
+    try:
+        pairs = [tuple(int(v) for v in item.split("/")) for item in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"recipes: error: --tests {text}: use SIZE/PIXELS,... such as 256/64,128/32") from None
+    if any(len(p) != 2 or p[1] > p[0] for p in pairs):
+        raise SystemExit(f"recipes: error: --tests {text}: use SIZE/PIXELS with PIXELS <= SIZE")
+    return pairs
+
+
+def test_root(out: Path, dataroot: Path, size: int, count: int) -> Path:
+    """A dataroot whose test/ holds `count` seeded size x size crops of dataroot/test (made once)."""
+    root = out / "data" / f"test_{size}"
+    done = root / "test" / "crops.json"
+    if not done.exists():
+        photos = sorted(p for p in (dataroot / "test").iterdir() if p.suffix.lower() in (".png", ".jpg", ".jpeg"))
+        sample_photos.write_photo_crops(root / "test", tuple(photos), count, size, TEST_SEED, prefix="other")
+        atomic_write.write_text(done, json.dumps({"photos": [p.name for p in photos], "count": count}))
+    return root
+
+
+class Runner:
+    """Runs upstream's scripts for the recipes, logging beside the checkpoints."""
+
+    def __init__(self, upstream: Path, out: Path, dataroot: Path, verbose: bool):
+        self.upstream, self.out, self.dataroot, self.verbose = upstream, out, dataroot, verbose
+        self.options: dict[str, dict] = {}
+
+    def describe(self, recipe: Recipe) -> dict:
+        """Upstream's train/test options for the recipe's model (asked once per model)."""
+        model = recipe.flags["model"]
+        if model not in self.options:
+            self.options[model] = sweep.describe_options(self.upstream, sys.executable, model, "pixelated")
+        return self.options[model]
+
+    def device_flags(self, recipe: Recipe, script: str) -> dict:
+        """--gpu_ids -1 (CPU) and --display_id 0 only where this upstream has them."""
+        known = self.describe(recipe)[script]
+        return {k: v for k, v in (("gpu_ids", "-1"), ("display_id", "0")) if k in known}
+
+    def run(self, script: str, flags: dict, log: Path) -> float:
+        """Run train.py or test.py; seconds taken. SystemExit with the log's tail when it fails."""
+        start = time.perf_counter()
+        code = sweep.run_logged([sys.executable, str(self.upstream / script), *to_argv(flags)], log,
+                                str(self.upstream), self.verbose)
+        if code != 0:
+            raise SystemExit(f"recipes: error: {script} failed, see {log}:\n{sweep.log_tail(log)}")
+        return time.perf_counter() - start
+
+    def calibrate(self, recipe: Recipe) -> float:
+        """Seconds per training sample of the recipe, from two short trainings (start-up cancels out)."""
+        cache = self.out / "checkpoints" / f"{recipe.name}_calibration.json"
+        if cache.exists():
+            return json.loads(cache.read_text())["sec_per_sample"]
+        points = []
+        for batches in (2, 10):
+            samples = batches * recipe.batch_size
+            flags = {**recipe_flags(recipe, 1, 1000), **self.device_flags(recipe, "train"),
+                     "n_epochs": "1", "n_epochs_decay": "0", "max_dataset_size": str(samples),
+                     "dataroot": str(self.dataroot), "name": f"{recipe.name}_calibration",
+                     "checkpoints_dir": str(self.out / "calibration"), "save_epoch_freq": "1000"}
+            points.append((samples, self.run("train.py", flags, self.out / "calibration" / f"{recipe.name}.log")))
+        rate = seconds_per_sample(*points)
+        atomic_write.write_text(cache, json.dumps({"sec_per_sample": rate, "points": points}))
+        return rate
+
+    def train(self, recipe: Recipe, budget_s: float, val_size: int) -> dict:
+        """Train the recipe for the epochs that fit the budget (once); its record (epochs, seconds)."""
+        ckpt = self.out / "checkpoints" / recipe.name
+        record_file = ckpt / "recipe.json"
+        if record_file.exists():
+            return json.loads(record_file.read_text())
+        photos = len([p for p in (self.dataroot / "train").iterdir() if p.is_file()])
+        rate = self.calibrate(recipe)
+        epochs, repeat = epochs_for_budget(budget_s, rate, photos, recipe.batch_size)
+        flags = {**recipe_flags(recipe, epochs, repeat), **self.device_flags(recipe, "train"),
+                 "dataroot": str(self.dataroot), "name": recipe.name, "checkpoints_dir": str(self.out / "checkpoints"),
+                 "save_epoch_freq": str(epochs)}
+        if "val_dataroot" in self.describe(recipe)["train"]:
+            flags.update({"val_dataroot": str(self.dataroot / "val"), "val_size": str(val_size), "save_best": True})
+        print(f"== {recipe.name}: {recipe.change}; {epochs} epochs of {photos} x {repeat} samples "
+              f"({rate:.3f} s per sample measured)", flush=True)
+        seconds = self.run("train.py", flags, ckpt / "train.log")
+        record = {"epochs": epochs, "pixel_repeat": repeat, "sec_per_sample": rate, "train_seconds": seconds,
+                  "epoch": "best" if (ckpt / "best_net_G.pth").exists() else "latest"}
+        atomic_write.write_text(record_file, json.dumps(record))
+        return record
+
+    def test(self, recipe: Recipe, epoch: str, size: int, pixels: int, count: int) -> dict:
+        """Test the recipe on the size x size crops with a pixels grid, evaluate; the summary (once)."""
+        setting = f"{size}/{pixels}"
+        images = results.ImagesDir(self.out / "results" / f"test_{size}_{pixels}" / recipe.name / f"test_{epoch}"
+                                   / "images", recipe.name, epoch)
+        summary_file = images.path.parent / "summary.json"
+        if summary_file.exists():
+            return json.loads(summary_file.read_text())
+        known = self.describe(recipe)["test"]
+        train_flags = recipe_flags(recipe, 2, 1)
+        flags = {**{k: v for k, v in train_flags.items() if k in known}, **self.device_flags(recipe, "test"),
+                 "dataroot": str(test_root(self.out, self.dataroot, size, count)), "name": recipe.name,
+                 "checkpoints_dir": str(self.out / "checkpoints"), "results_dir": str(images.path.parent.parent.parent),
+                 "epoch": epoch, "crop_size": str(size), "load_size": str(size), "preprocess": "resize_and_crop",
+                 "pixel_size": str(pixels), "eval": True, "num_test": str(count)}
+        print(f"   testing {recipe.name} at {setting}", flush=True)
+        self.run("test.py", flags, self.out / "checkpoints" / recipe.name / f"test_{size}_{pixels}.log")
+        return evaluate.evaluate_images_dir(images, images.path.parent, progress=False)
+
+
+def side_by_side(summaries: dict[str, dict], out: Path, rows: int = 4, width: int = 128) -> None:
+    """input | bicubic | each recipe | real on the same first test images, one PNG with a header row."""
+    names = list(summaries)
+    first = Path(summaries[names[0]]["images_dir"])
+    tiles = []
+    for fake in sorted(first.glob("*_fake_B.png"))[:rows]:
+        stem = fake.name[: -len("_fake_B.png")]
+        real_a = np.asarray(Image.open(first / f"{stem}_real_A.png"))
+        bicubic = scores.bicubic_baseline(real_a)
+        row = [real_a, real_a if bicubic is None else bicubic]
+        row += [np.asarray(Image.open(Path(summaries[n]["images_dir"]) / f"{stem}_fake_B.png")) for n in names]
+        row.append(np.asarray(Image.open(first / f"{stem}_real_B.png")))
+        tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width), Image.Resampling.NEAREST))
+                                     for t in row], axis=1))
+    with atomic_write.atomic_path(out) as tmp:
+        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
+    atomic_write.write_text(out.with_suffix(".txt"), "columns: " + " | ".join(["input", "bicubic", *names, "real"]))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m plugins.recipes", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataroot", type=Path, required=True, help="folder with train/, val/ and test/ photos")
+    parser.add_argument("--out", type=Path, default=Path("sweeps/recipes"), help="checkpoints, results and tables")
+    parser.add_argument("--minutes", type=float, default=8.0, help="training time of each recipe on this machine")
+    parser.add_argument("--recipes", default=",".join(r.name for r in RECIPES),
+                        help="which recipes, in table order (default: all)")
+    parser.add_argument("--tests", default="256/64,128/32", help="test settings: image size / pixel size, ...")
+    parser.add_argument("--num_test", type=int, default=120, help="test crops per setting")
+    parser.add_argument("--val_size", type=int, default=64, help="validation crops")
+    parser.add_argument("--verbose", action="store_true", help="also show train.py/test.py output (always logged)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    chosen = args.recipes.split(",")
+    unknown = [n for n in chosen if n not in {r.name for r in RECIPES}]
+    if unknown:
+        print(f"recipes: error: --recipes: unknown {', '.join(unknown)}; choose from "
+              f"{', '.join(r.name for r in RECIPES)}", file=sys.stderr)
+        return 2
+    for sub in ("train", "val", "test"):
+        if not (args.dataroot / sub).is_dir():
+            print(f"recipes: error: --dataroot {args.dataroot}: no {sub}/ folder of photos", file=sys.stderr)
+            return 2
+    try:
+        upstream = link.find_upstream()
+    except link.LinkError as err:
+        print(f"recipes: error: {err}", file=sys.stderr)
+        return 2
+    link.link(upstream)
+    tests = parse_tests(args.tests)
+    out, dataroot = args.out.resolve(), args.dataroot.resolve()
+    runner = Runner(upstream, out, dataroot, args.verbose)
+    rows, first_setting = [], {}
+    for recipe in (r for r in RECIPES if r.name in chosen):
+        record = runner.train(recipe, args.minutes * 60, args.val_size)
+        for size, pixels in tests:
+            summary = runner.test(recipe, record["epoch"], size, pixels, args.num_test)
+            rows.append(table_row(recipe, f"{size}/{pixels}", summary, record["train_seconds"]))
+            if (size, pixels) == tests[0]:
+                first_setting[recipe.name] = summary
+    columns = list(rows[0])
+    atomic_write.write_text(out / "recipes.csv", evaluate.csv_text(rows, columns))
+    evaluate.write_json(out / "recipes.json", rows)
+    atomic_write.write_text(out / "recipes.md", markdown(rows))
+    side_by_side(first_setting, out / "recipes_grid.png")
+    print("\n" + markdown(rows) + f"\ntables: {out}/recipes.md, .csv, .json; pictures: {out}/recipes_grid.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
