@@ -70,6 +70,14 @@ def best_row(rows: Sequence[dict]) -> dict | None:
     return max(rows, key=lambda r: (r["psnr_model"], -r["epoch"]), default=None)
 
 
+def best_columns(path: Path, up_to: int) -> dict:
+    """The sweep table's view of a training's val_log.csv: best epoch and its validation PSNR among
+    epochs <= up_to (a run served by a longer shared training ends there); empty without a log."""
+    best = best_row([r for r in read_log(path) if r["epoch"] <= up_to])
+    return {} if best is None else {"best_epoch": best["epoch"], "val_psnr_best": best["psnr_model"],
+                                    "val_gain_bicubic_best": best["gain_bicubic"]}
+
+
 def append_epoch(path: Path, epoch: int, means: dict[str, float]) -> dict:
     """Add an epoch's scores to val_log.csv (rows of later epochs, left by an earlier run, are dropped),
     rewritten atomically; returns the row, whose `best` is 1 when it is the best epoch so far."""

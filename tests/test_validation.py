@@ -45,3 +45,13 @@ def test_log_marks_the_best_epoch_and_drops_stale_rows(tmp_path):
     assert validation.best_row(rows)["epoch"] == 1
     assert log.read_text().splitlines()[0].split(",") == list(validation.COLUMNS)
     assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_best_columns_only_look_up_to_the_runs_last_epoch(tmp_path):
+    log = tmp_path / "val_log.csv"
+    means = {f"{m}_{k}": 0.5 for m in ("psnr", "cosine") for k in scores.METHODS} | {"gain_bicubic": 0.25}
+    for epoch, psnr in ((1, 30.0), (2, 31.0), (3, 32.0)):
+        validation.append_epoch(log, epoch, means | {"psnr_model": psnr})
+    assert validation.best_columns(log, 2) == {"best_epoch": 2, "val_psnr_best": 31.0, "val_gain_bicubic_best": 0.25}
+    assert validation.best_columns(log, 3)["best_epoch"] == 3
+    assert validation.best_columns(tmp_path / "none.csv", 3) == {}
