@@ -6,7 +6,10 @@ Builds datasets/demo (seeded crops; test crops come from other pictures than
 training crops), trains the `restore` model with --residual through upstream
 train.py on `--dataset_mode pixelated`, tests it through upstream test.py,
 evaluates it, and prints mean PSNR of model / pixelated input / bicubic with
-the report's path. Each step is skipped when a rerun finds it done.
+the report's path. Each step is skipped when a rerun finds it done. The
+sweep fits the flags to the upstream's flavour (--gpu_ids and --display_id 0
+only where they exist); `--use_wandb` logs the live metrics to wandb
+(offline when its server does not answer).
 """
 from __future__ import annotations
 
@@ -58,15 +61,15 @@ def build_photos(root: Path, settings: dict, seed: int = 0) -> bool:
     return True
 
 
-def sweep_args(data: Path, sweep_dir: Path, settings: dict) -> list[str]:
-    """plugins.sweep arguments of the demo's single run."""
+def sweep_args(data: Path, sweep_dir: Path, settings: dict, use_wandb: bool = False) -> list[str]:
+    """plugins.sweep arguments of the demo's single run (upstream flags for either flavour)."""
     total = settings["n_epochs"] + settings["n_epochs_decay"]
     return ["--sweep_dir", str(sweep_dir), "--test_epochs", str(total), "--verbose", "--",
             "--dataroot", str(data), "--model", "restore", "--residual", "--dataset_mode", "pixelated",
             "--pixel_size", settings["pixel_size"], "--netG", "unet_128", "--crop_size", str(settings["size"]),
             "--load_size", str(settings["size"]), "--batch_size", str(settings["batch_size"]),
             "--n_epochs", str(settings["n_epochs"]), "--n_epochs_decay", str(settings["n_epochs_decay"]),
-            "--display_id", "0", "--num_threads", "1", "--print_freq", "64"]
+            "--num_threads", "1", "--print_freq", "64", *(["--use_wandb"] if use_wandb else [])]
 
 
 def perceptual_grid(summary: dict, out: Path, rows: int = 4, width: int = 96) -> None:
@@ -88,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run of about a minute")
     parser.add_argument("--data", type=Path, help="dataset folder (default datasets/demo or datasets/demo-quick)")
     parser.add_argument("--sweep_dir", type=Path, help="checkpoints and results (default sweeps/demo[-quick])")
+    parser.add_argument("--use_wandb", action="store_true",
+                        help="log losses and live PSNR/cosine to wandb (WANDB_MODE=offline when nothing answers)")
     args = parser.parse_args(argv)
     kind = "quick" if args.quick else "full"
     suffix = "-quick" if args.quick else ""
@@ -103,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"== training, testing and evaluating ({kind}: {settings['train']} photos, "
           f"{settings['n_epochs'] + settings['n_epochs_decay']} epochs); logs in {sweep_dir}/checkpoints")
-    code = sweep.main(sweep_args(data, sweep_dir, settings))
+    code = sweep.main(sweep_args(data, sweep_dir, settings, args.use_wandb))
     rows = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else []
     done = [r for r in rows if r["status"] == "done"]
     if code != 0 or not done:
