@@ -365,7 +365,7 @@ def launch_slots(args: argparse.Namespace) -> list[str]:
     return [upstream_commands.SCHEDULER if job_gpus(args) else upstream_commands.CPU]
 
 
-def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job], slot: str = "<gpu>") -> None:
+def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job], slot: str) -> None:
     """The dry run: each training's command (on device slot `slot`), the runs it serves, what is done."""
     shared, alone = epochs_trained(trainings, runs)
     print(f"{len(runs)} runs in {len(trainings)} trainings: {shared} epochs trained ({alone} without sharing)")

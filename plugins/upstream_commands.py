@@ -79,7 +79,8 @@ def ddp_norm_note(norm: str, refused: list[str], processes: int) -> str:
     safe = [n for n in DDP_SAFE_NORMS if n not in refused]
     if norm in safe:
         why = "synchronised across processes" if norm == "syncbatch" else "no batch statistics to synchronise"
-        return f"DDP: {processes} processes per training (torchrun); --norm {norm} is DDP-safe ({why})"
+        return (f"DDP: {processes} processes per training (torchrun), --batch_size per process (the batch is "
+                f"{processes}x); --norm {norm} is DDP-safe ({why})")
     if norm in refused:
         why = "upstream's BaseModel.setup (models/base_model.py) refuses it under DDP"
     elif norm == "batch":

@@ -68,7 +68,8 @@ def test_torchrun_ddp_runs_each_training_as_n_processes(torchrun, capsys):
     assert sweep_with(torchrun, "--gpus", "cpu", "--gpus_per_run", "2", "--test_epochs", "2",
                       base=(*N2, "--norm", "instance")) == 0
     out = capsys.readouterr().out
-    assert "DDP: 2 processes per training (torchrun); --norm instance is DDP-safe" in out
+    assert "DDP: 2 processes per training (torchrun), --batch_size per process (the batch is 2x); " \
+           "--norm instance is DDP-safe" in out
     assert out.index("DDP-safe") < out.index("BS1_N2_D0 epoch 2: PSNR")  # said before launching
     processes = environ(torchrun, "BS1_N2_D0")
     assert sorted(p["LOCAL_RANK"] for p in processes) == ["0", "1"] and {p["WORLD_SIZE"] for p in processes} == {"2"}
