@@ -9,7 +9,10 @@ two scikit-image pictures kept out of training). Trains the `restore` model
 with the best recipe of plugins.recipe_plan through upstream train.py,
 validating on val/ every epoch, tests it through upstream test.py, evaluates
 it, and prints mean PSNR of model / pixelated input / bicubic with the
-report's path. Each step is skipped when a rerun finds it done.
+report's path. Each step is skipped when a rerun finds it done. The sweep fits
+the flags to the upstream's flavour (--gpu_ids and --display_id 0 only where
+they exist); `--use_wandb` logs the live metrics to wandb (offline when its
+server does not answer).
 """
 from __future__ import annotations
 
@@ -80,11 +83,12 @@ def build_photos(root: Path, settings: dict, seed: int = 0) -> bool:
     return True
 
 
-def sweep_args(data: Path, sweep_dir: Path, settings: dict) -> list[str]:
-    """plugins.sweep arguments of the demo's single run: the best recipe, validated on val/."""
+def sweep_args(data: Path, sweep_dir: Path, settings: dict, use_wandb: bool = False) -> list[str]:
+    """plugins.sweep arguments of the demo's single run: the best recipe, validated on val/
+    (upstream flags for either flavour)."""
     flags = recipe_plan.recipe_flags(recipe_plan.BEST, settings["epochs"], settings["pixel_repeat"])
     flags.update({"netG": settings["netG"], "dataroot": str(data), "val_dataroot": str(data / "val"),
-                  "val_size": "32", "save_best": True, "num_threads": "1", "display_id": "0"})
+                  "val_size": "32", "save_best": True, "num_threads": "1", "use_wandb": use_wandb})
     return ["--sweep_dir", str(sweep_dir), "--test_epochs", str(settings["epochs"]), "--verbose", "--",
             *sweep_plan.to_argv(flags)]
 
@@ -108,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run of about a minute")
     parser.add_argument("--data", type=Path, help="dataset folder (default datasets/demo or datasets/demo-quick)")
     parser.add_argument("--sweep_dir", type=Path, help="checkpoints and results (default sweeps/demo[-quick])")
+    parser.add_argument("--use_wandb", action="store_true",
+                        help="log losses and live PSNR/cosine to wandb (WANDB_MODE=offline when nothing answers)")
     args = parser.parse_args(argv)
     kind = "quick" if args.quick else "full"
     suffix = "-quick" if args.quick else ""
@@ -123,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"== training, testing and evaluating ({kind}: {recipe_plan.BEST.change}, {settings['epochs']} epochs); "
           f"logs in {sweep_dir}/checkpoints")
-    code = sweep.main(sweep_args(data, sweep_dir, settings))
+    code = sweep.main(sweep_args(data, sweep_dir, settings, args.use_wandb))
     rows = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else []
     done = [r for r in rows if r["status"] == "done"]
     if code != 0 or not done:

@@ -1,8 +1,9 @@
 """Run a hyperparameter sweep through upstream's own train.py and test.py.
 
     python -m plugins.sweep --grid n_epochs=10,20,40 --grid lr=0.0002,0.004 [--repeats 4] \\
-        [--test_epochs 10,20,40] [--gpus 0,1 | --gpus cpu] [--launcher local|slurm|submitit_local] \\
-        [--sweep_dir sweeps/NAME] [--dry_run] -- --dataroot DIR --model restore --dataset_mode pixelated ...
+        [--test_epochs 10,20,40] [--gpus 0,1 | --gpus cpu] [--gpus_per_run N] \\
+        [--launcher local|slurm|submitit_local] [--sweep_dir sweeps/NAME] [--dry_run] \\
+        -- --dataroot DIR --model restore --dataset_mode pixelated ...
 
 Each run trains (as an argument list, never a shell string) with a
 save_epoch_freq that saves every tested epoch, is tested with `--eval` at
@@ -10,7 +11,9 @@ each tested epoch and evaluated; sweep.csv gets one row per (run, epoch).
 Rerunning the same command skips what is done and resumes an interrupted
 training from its last saved epoch with the right --epoch_count. A failed
 run is recorded with its log tail and the sweep goes on; the exit status is
-1 if any run failed.
+1 if any run failed. Commands fit the upstream's flavour (plugins.upstream_options):
+--gpu_ids and --display_id 0 where they exist, else CUDA_VISIBLE_DEVICES, and
+`torchrun --standalone --nproc_per_node N` for --gpus_per_run N (DDP).
 """
 from __future__ import annotations
 
@@ -19,12 +22,14 @@ import concurrent.futures
 import json
 import os
 import queue
+import socket
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
-from plugins import atomic_write, evaluate, link, report, results, scores
+from plugins import atomic_write, evaluate, link, report, results, scores, upstream_commands, upstream_options
 from plugins.sweep_plan import (PlanError, Run, Training, check_flags, epoch_dir, epochs_trained, load_grid_file,
                                 parse_epoch_times, parse_flags, parse_grid_arg, parse_values, plan_runs, plan_trainings,
                                 resume_point, saved_epochs, flags_for_test, to_argv, flags_for_train)
@@ -46,6 +51,9 @@ class Job:
     cwd: str
     verbose: bool = False
     visdom: tuple | None = None  # (server, port, env): live PSNR-vs-epoch view of the sweep
+    flavour: str = upstream_options.GPU_IDS  # how upstream picks devices (plugins.upstream_options)
+    processes: int = 1  # processes per training: > 1 is torchrun DDP
+    env: dict = field(default_factory=dict)  # more environment for train.py and test.py (wandb)
 
 
 def show_progress(job: Job, run: str, epoch: int, psnr: float, baseline: float) -> None:
@@ -68,13 +76,13 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
         return ""
 
 
-def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False) -> int:
+def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False, extra_env: dict | None = None) -> int:
     """Run a command (argument list) with its stdout/stderr appended to `log` (and echoed)."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:
-        out.write(f"\n$ {' '.join(argv)}\n")
+        out.write(f"\n$ {upstream_commands.shell_line(argv, extra_env)}\n")
         out.flush()
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
         if not echo:
             return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env).returncode
         with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd, env=env,
@@ -111,10 +119,17 @@ def table_row(run: Run, epoch: int, job: Job, status: str, sec_per_epoch: float 
     return row
 
 
+def slot_env(job: Job, slot: str) -> dict:
+    """The environment additions of one job's train.py/test.py on a device slot."""
+    return {**job.env, **upstream_commands.device_env(job.flavour, slot)}
+
+
 def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
     """Train (or resume) one training, then test and evaluate each epoch not yet done.
 
-    Never raises for a failing run: its rows say 'failed' with the log tail.
+    `gpu_ids` is the device slot (plugins.upstream_commands): '-1' for CPU, GPU ids,
+    or the GPUs a scheduler gave the job. Never raises for a failing run: its rows
+    say 'failed' with the log tail.
     """
     training, ckpt = job.training, Path(job.checkpoints_dir)
     run_dir = ckpt / training.name
@@ -124,18 +139,20 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
     if needed and not set(needed) <= set(saved):
         start = resume_point(training, saved)
         if start is not None:
-            argv = [job.python, str(Path(job.upstream) / "train.py"),
-                    *to_argv(flags_for_train(training, ckpt, gpu_ids, start))]
-            if run_logged(argv, run_dir / "train.log", job.cwd, job.verbose) != 0:
+            argv = upstream_commands.train_argv(job.python, job.upstream, to_argv(flags_for_train(
+                training, ckpt, upstream_commands.gpu_ids_flag(job.flavour, gpu_ids, job.processes), start)),
+                job.processes)
+            if run_logged(argv, run_dir / "train.log", job.cwd, job.verbose, slot_env(job, gpu_ids)) != 0:
                 failed = {e: "train.py failed:\n" + log_tail(run_dir / "train.log") for e in needed}
     for epoch in needed:
         if epoch in failed:
             continue
-        flags = flags_for_test(training, epoch, ckpt, Path(job.results_dir), gpu_ids, job.test_options)
+        flags = flags_for_test(training, epoch, ckpt, Path(job.results_dir),
+                               upstream_commands.gpu_ids_flag(job.flavour, gpu_ids), job.test_options)
         flags["num_test"] = str(job.num_test)
         log = run_dir / f"test_{epoch}.log"
         if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd,
-                      job.verbose) != 0:
+                      job.verbose, slot_env(job, gpu_ids)) != 0:
             failed[epoch] = "test.py failed:\n" + log_tail(log)
             continue
         images = epoch_dir(Path(job.results_dir), training.name, epoch) / "images"
@@ -182,12 +199,13 @@ def launch_submitit(jobs: list[Job], folder: Path, cluster: str, args: argparse.
     """Each training as a submitit job (a Slurm array, or local processes with cluster='local')."""
     import submitit
     executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
-    params = {"timeout_min": args.time, "gpus_per_node": args.gpus_per_job, "cpus_per_task": args.cpus_per_job}
+    gpus = job_gpus(args)
+    params = {"timeout_min": args.time, "gpus_per_node": gpus, "cpus_per_task": args.cpus_per_job}
     if cluster == "slurm":
         params.update(slurm_partition=args.partition, slurm_array_parallelism=args.array_parallelism)
     executor.update_parameters(**{k: v for k, v in params.items() if v is not None})
-    gpu_ids = "0" if args.gpus_per_job else "-1"
-    submitted = executor.map_array(execute, jobs, [gpu_ids] * len(jobs))
+    slot = upstream_commands.SCHEDULER if gpus else upstream_commands.CPU
+    submitted = executor.map_array(execute, jobs, [slot] * len(jobs))
     rows = []
     for job, future in zip(jobs, submitted):
         try:
@@ -210,14 +228,44 @@ def write_table(sweep_dir: Path, rows: list[dict]) -> None:
                                  "sweep.png", f"Sweep {sweep_dir.name}: {len(done)} of {len(rows)} (run, epoch) done")
 
 
-def describe_options(upstream: Path, python: str, model: str, dataset_mode: str) -> dict:
-    """Upstream's train.py and test.py options for this model and dataset mode."""
-    proc = subprocess.run([python, str(Path(__file__).with_name("upstream_options.py")), model, dataset_mode],
-                          cwd=upstream, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(upstream)))
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise PlanError(f"cannot read upstream's options for --model {model} --dataset_mode {dataset_mode}: {last}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+def job_gpus(args: argparse.Namespace) -> int:
+    """GPUs each submitit job asks for: --gpus_per_job, else --gpus_per_run."""
+    return args.gpus_per_run if args.gpus_per_job is None else args.gpus_per_job
+
+
+def wandb_reachable(timeout: float = 3.0) -> bool:
+    """Whether wandb's server ($WANDB_BASE_URL, else its public API) answers a TCP connection."""
+    url = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai"))
+    try:
+        with socket.create_connection((url.hostname, url.port or (80 if url.scheme == "http" else 443)), timeout):
+            return True
+    except (OSError, TypeError):
+        return False
+
+
+def plan_devices(args: argparse.Namespace, flags: list[dict], options: dict, flavour: str,
+                 upstream: Path) -> list[str]:
+    """Check --gpus_per_run against the upstream's flavour and each training's norm (`flags`: the
+    trainings' flags); return the lines that say what DDP will do. PlanError (one line) otherwise."""
+    processes = args.gpus_per_run
+    upstream_commands.check_processes(flavour, processes, upstream)
+    if args.gpus_per_job is not None and processes > 1 and args.gpus_per_job != processes:
+        raise PlanError(f"--gpus_per_job {args.gpus_per_job} and --gpus_per_run {processes} disagree: "
+                        "a torchrun training uses one GPU per process")
+    if processes == 1:
+        return []
+    default = options["train"].get("norm", {}).get("default")
+    norms = sorted({str(f.get("norm", default)) for f in flags})
+    return [upstream_commands.ddp_norm_note(norm, options.get("ddp_refused_norms", []), processes)
+            for norm in norms]
+
+
+def check_flavour_flags(flags: set[str], train_options: dict, flavour: str, origin: str) -> None:
+    """PlanError with a hint for a flag that only the other upstream flavour has (--display_id...)."""
+    for flag in sorted(flags):
+        hint = upstream_commands.flavour_hint(flag, flavour)
+        if flag not in train_options and hint:
+            raise PlanError(f"{origin}: --{flag} is not an option of upstream's train.py: {hint}")
 
 
 def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict]:
@@ -234,10 +282,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, dict]
     parser.add_argument("--num_test", type=int, default=10 ** 6, help="test images per epoch (default: all)")
     parser.add_argument("--sweep_dir", type=Path, default=Path("sweeps/sweep"), help="checkpoints, results, table")
     parser.add_argument("--gpus", default=None, help="GPU ids for local runs, one run per GPU (0,1), or cpu")
+    parser.add_argument("--gpus_per_run", type=int, default=1,
+                        help="GPUs (processes) per training; N > 1 runs train.py under torchrun (DDP, newer upstream)")
     parser.add_argument("--launcher", choices=["local", "slurm", "submitit_local"], default="local")
     parser.add_argument("--partition", help="Slurm partition")
     parser.add_argument("--time", type=int, default=24 * 60, help="minutes per job (submitit)")
-    parser.add_argument("--gpus_per_job", type=int, default=1, help="GPUs per submitit job (0 for CPU)")
+    parser.add_argument("--gpus_per_job", type=int, help="GPUs per submitit job (0 for CPU; default --gpus_per_run)")
     parser.add_argument("--cpus_per_job", type=int, help="CPUs per submitit job")
     parser.add_argument("--array_parallelism", type=int, default=64, help="Slurm jobs running at once")
     parser.add_argument("--no_share", action="store_true", help="train every run separately")
@@ -275,10 +325,17 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
         upstream = link.find_upstream(args.upstream)
     except link.LinkError as err:
         raise PlanError(str(err)) from None
-    link.link(upstream)
-    options = describe_options(upstream, sys.executable, base["model"], base.get("dataset_mode", "aligned"))
+    try:  # the checkout's own parsers tell its flavour; nothing is linked or written yet
+        options = upstream_options.read_options(upstream, sys.executable, base["model"],
+                                                base.get("dataset_mode", "aligned"))
+        flavour = upstream_options.flavour(options["train"], upstream)
+    except upstream_options.UpstreamError as err:
+        raise PlanError(str(err)) from None
+    check_flavour_flags(set(base) | set(grid), options["train"], flavour, "upstream flags")
     check_flags(set(base), options["train"], "upstream flags")
     check_flags(set(grid), options["train"], "--grid")
+    if "display_id" in options["train"]:  # no visdom window per training unless asked
+        base.setdefault("display_id", "0")
     defaults = {k: v["default"] for k, v in options["train"].items()}
     try:
         test_epochs = [int(v) for v in parse_values(args.test_epochs)] if args.test_epochs else None
@@ -287,16 +344,29 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
     runs = plan_runs(base, grid, args.repeats, test_epochs, defaults, args.test_every)
     trainings = plan_trainings(runs, defaults, share=not args.no_share)
     sweep_dir = args.sweep_dir.resolve()
+    notes = plan_devices(args, [t.flags for t in trainings], options, flavour, upstream)
+    wandb = any(t.flags.get("use_wandb") is True for t in trainings)
+    env, wandb_note = upstream_commands.wandb_env(dict(os.environ), wandb, wandb and wandb_reachable(), sweep_dir)
+    for line in notes + [wandb_note] * bool(wandb_note):
+        print(line)
     jobs = [Job(t, [r for r in runs if r.training == t.name], str(upstream), sys.executable,
                 str(sweep_dir / "checkpoints"), str(sweep_dir / "results"), options["test"], args.num_test,
                 os.getcwd(), args.verbose,
-                (args.visdom_server, args.visdom_port, f"sweep_{sweep_dir.name}") if args.visdom_port else None)
+                (args.visdom_server, args.visdom_port, f"sweep_{sweep_dir.name}") if args.visdom_port else None,
+                flavour=flavour, processes=args.gpus_per_run, env=env)
             for t in trainings]
     return runs, trainings, jobs
 
 
-def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job]) -> None:
-    """The dry run: each training's command, the runs it serves, what is done."""
+def launch_slots(args: argparse.Namespace) -> list[str]:
+    """The device slots trainings take turns on: local GPU groups (or CPU), else what each job is given."""
+    if args.launcher == "local":
+        return upstream_commands.device_slots(args.gpus or default_gpus(), args.gpus_per_run)
+    return [upstream_commands.SCHEDULER if job_gpus(args) else upstream_commands.CPU]
+
+
+def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job], slot: str) -> None:
+    """The dry run: each training's command (on device slot `slot`), the runs it serves, what is done."""
     shared, alone = epochs_trained(trainings, runs)
     print(f"{len(runs)} runs in {len(trainings)} trainings: {shared} epochs trained ({alone} without sharing)")
     for job in jobs:
@@ -308,27 +378,29 @@ def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job]) -> N
         print(f"\n{t.name}: {t.total_epochs} epochs, {state}; tested at {t.test_epochs}, done {done}")
         if len(t.serves) > 1:
             print(f"  shared by: {', '.join(t.serves)}")
-        print("  $ " + " ".join([job.python, str(Path(job.upstream) / "train.py"),
-                                 *to_argv(flags_for_train(t, ckpt, "<gpu>", start or 0))]))
+        flags = flags_for_train(t, ckpt, upstream_commands.gpu_ids_flag(job.flavour, slot, job.processes), start or 0)
+        argv = upstream_commands.train_argv(job.python, job.upstream, to_argv(flags), job.processes)
+        print("  $ " + upstream_commands.shell_line(argv, slot_env(job, slot)))
 
 
 def main(argv: list[str] | None = None) -> int:
     args, base_argv = parse_args(argv)
     try:
         runs, trainings, jobs = prepare(args, base_argv)
-    except PlanError as err:
+        slots = launch_slots(args)
+        if args.dry_run:  # a plan changes nothing on disk: no links, no folders
+            print_plan(runs, trainings, jobs, slots[0])
+            return 0
+        link.link(Path(jobs[0].upstream))
+    except (PlanError, link.LinkError) as err:
         print(f"sweep: error: {err}", file=sys.stderr)
         return 2
-    if args.dry_run:
-        print_plan(runs, trainings, jobs)
-        return 0
     sweep_dir = args.sweep_dir.resolve()
     sweep_dir.mkdir(parents=True, exist_ok=True)
     evaluate.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
                                                   "trainings": [asdict(t) for t in trainings]})
     if args.launcher == "local":
-        gpus = (args.gpus or default_gpus()).split(",")
-        rows = launch_local(jobs, ["-1"] if gpus == ["cpu"] else gpus)
+        rows = launch_local(jobs, slots)
     else:
         cluster = "slurm" if args.launcher == "slurm" else "local"
         rows = launch_submitit(jobs, sweep_dir / "submitit", cluster, args)

@@ -20,9 +20,8 @@ from pathlib import Path
 # upstream's defaults for the flags that make up a name (train_options.py)
 DEFAULT_LR = 0.0002
 NAME_FLAGS = ("batch_size", "n_epochs", "n_epochs_decay", "lr")
-# flags the sweep sets itself
-MANAGED_FLAGS = ("name", "checkpoints_dir", "save_epoch_freq", "continue_train", "epoch_count", "epoch",
-                 "gpu_ids", "results_dir")
+# flags the sweep sets itself (save_epoch_freq too, unless the user fixes it)
+MANAGED_FLAGS = ("name", "checkpoints_dir", "continue_train", "epoch_count", "epoch", "gpu_ids", "results_dir")
 
 
 class PlanError(ValueError):
@@ -157,8 +156,11 @@ def plan_runs(base: dict, grid: dict, repeats: int, test_epochs: list[int] | Non
     """Every grid point times repeats, with its name and tested epochs.
 
     Tested epochs: `test_epochs` (those within each run), else every multiple
-    of `test_every`, else of save_epoch_freq, up to each run's end.
-    Raises PlanError for an empty axis or a tested epoch that is never saved.
+    of `test_every`, else of save_epoch_freq (the user's, else upstream's
+    default) and the run's last epoch. The sweep saves every tested epoch
+    (plan_trainings picks save_epoch_freq) unless the user fixed
+    save_epoch_freq: then PlanError for a tested epoch it never saves, as for
+    an empty axis or a run that tests nothing.
     """
     for flag, values in grid.items():
         if not values:
@@ -171,14 +173,27 @@ def plan_runs(base: dict, grid: dict, repeats: int, test_epochs: list[int] | Non
         try:
             total = int(flags.get("n_epochs", defaults["n_epochs"])) + \
                 int(flags.get("n_epochs_decay", defaults["n_epochs_decay"]))
-            freq = int(flags.get("save_epoch_freq", defaults.get("save_epoch_freq", 5)))
+            fixed = int(flags["save_epoch_freq"]) if "save_epoch_freq" in flags else None
+            freq = fixed if fixed is not None else int(defaults.get("save_epoch_freq", 5))
         except ValueError:
             raise PlanError(f"n_epochs, n_epochs_decay and save_epoch_freq must be integers: {axes}") from None
-        epochs = [e for e in sorted(set(test_epochs)) if 1 <= e <= total] if test_epochs else \
-            list(range(test_every or freq, total + 1, test_every or freq))
+        if freq < 1:
+            raise PlanError(f"--save_epoch_freq {freq}: must be at least 1")
+        if test_epochs:
+            epochs = [e for e in sorted(set(test_epochs)) if 1 <= e <= total]
+        else:
+            every = test_every or freq
+            epochs = list(range(every, total + 1, every))
+            if not (test_every or fixed):  # the sweep picks save_epoch_freq: the run's end is tested too
+                epochs = sorted(set(epochs) | {total})
         if not epochs:
-            raise PlanError(f"the tested epochs are never saved by a run of {total} epochs "
-                            f"({'--test_epochs ' + ','.join(map(str, test_epochs)) if test_epochs else f'save_epoch_freq {freq}'})")
+            origin = ("--test_epochs " + ",".join(map(str, test_epochs)) if test_epochs else
+                      f"--test_every {test_every}" if test_every else f"save_epoch_freq {freq}")
+            raise PlanError(f"the tested epochs are never saved by a run of {total} epochs ({origin})")
+        unsaved = [e for e in epochs if fixed and e % fixed]
+        if unsaved:
+            raise PlanError(f"--save_epoch_freq {fixed} never saves tested epoch {unsaved[0]}: drop it (the sweep "
+                            f"then saves every tested epoch) or test multiples of {fixed}")
         for repeat in range(1, repeats + 1):
             name = run_name(flags, axes, repeat, defaults)
             if name in names:
@@ -211,7 +226,8 @@ def plan_trainings(runs: list[Run], defaults: dict, share: bool = True) -> list[
     for members in groups.values():
         longest = max(members, key=lambda r: r.total_epochs)
         epochs = sorted({e for r in members for e in r.test_epochs} | {r.total_epochs for r in members})
-        freq = math.gcd(*epochs)
+        fixed = longest.flags.get("save_epoch_freq")  # the user's, checked by plan_runs; else what saves them all
+        freq = int(fixed) if fixed is not None else math.gcd(*epochs)
         for run in members:
             run.training = longest.name
         trainings.append(Training(longest.name, longest.flags, longest.total_epochs,

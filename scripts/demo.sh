@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 upstream="${PIX2PIX_UPSTREAM:-upstream}"
 if [ ! -f "$upstream/train.py" ]; then
     if [ -n "${PIX2PIX_UPSTREAM:-}" ]; then
-        echo "demo: error: PIX2PIX_UPSTREAM=$PIX2PIX_UPSTREAM has no train.py: point it at a checkout of upstream e19f22f" >&2
+        echo "demo: error: PIX2PIX_UPSTREAM=$PIX2PIX_UPSTREAM has no train.py: point it at a checkout of upstream (e19f22f, or 2a7afba and later)" >&2
     else
         echo "demo: error: upstream/ is not checked out; run: git submodule update --init" >&2
     fi

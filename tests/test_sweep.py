@@ -58,8 +58,25 @@ def test_plan_epochs_and_errors():
         plan_runs({"n_epochs": "10", "n_epochs_decay": "0"}, {}, 1, [10, 20], DEFAULTS)
     with pytest.raises(PlanError, match="no values"):
         plan_runs({}, {"lr": []}, 1, None, DEFAULTS)
+    # a save_epoch_freq the user fixed is honoured, and refused when it saves no tested epoch
     with pytest.raises(PlanError, match="never saved by a run of 3 epochs"):
-        plan_runs({"n_epochs": "3", "n_epochs_decay": "0"}, {}, 1, None, DEFAULTS)
+        plan_runs({"n_epochs": "3", "n_epochs_decay": "0", "save_epoch_freq": "5"}, {}, 1, None, DEFAULTS)
+    with pytest.raises(PlanError, match="--save_epoch_freq 4 never saves tested epoch 2"):
+        plan_runs({"n_epochs": "4", "n_epochs_decay": "0", "save_epoch_freq": "4"}, {}, 1, [2, 4], DEFAULTS)
+
+
+def test_the_sweep_saves_every_epoch_it_tests():
+    """Unless the user fixes save_epoch_freq, a run tests its end too, and the training saves all it tests."""
+    runs = plan_runs({"n_epochs": "3", "n_epochs_decay": "0"}, {}, 1, None, DEFAULTS)
+    assert runs[0].test_epochs == [3]
+    runs = plan_runs({"n_epochs_decay": "0"}, {"n_epochs": ["1", "2"]}, 1, None, DEFAULTS)  # issue 14's example
+    assert [r.test_epochs for r in runs] == [[1], [2]]
+    trainings = plan_trainings(runs, DEFAULTS)
+    assert [(t.name, t.test_epochs, t.save_epoch_freq) for t in trainings] == [("BS1_N2_D0", [1, 2], 1)]
+    runs = plan_runs({"n_epochs": "12", "n_epochs_decay": "0"}, {}, 1, None, DEFAULTS)
+    assert runs[0].test_epochs == [5, 10, 12] and plan_trainings(runs, DEFAULTS)[0].save_epoch_freq == 1
+    fixed = plan_runs({"n_epochs": "12", "n_epochs_decay": "0", "save_epoch_freq": "2"}, {}, 1, [4, 8], DEFAULTS)
+    assert plan_trainings(fixed, DEFAULTS)[0].save_epoch_freq == 2  # the user's, since it saves 4 and 8
 
 
 def test_sharing_the_study_epoch_grid():

@@ -13,7 +13,7 @@ from PIL import Image
 
 from plugins import pixelation
 
-from .upstream_runner import ONE_EPOCH, photo_dataroot, run_upstream, tiny_run_flags
+from .upstream_runner import cpu_flags, one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent / "datasets"))
@@ -25,7 +25,8 @@ to_tensor = T.Compose([T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])
 def probe(upstream, out, count, phase, *flags, check=True):
     out.mkdir(parents=True, exist_ok=True)
     return run_upstream(upstream, str(HERE / "dataset_probe.py"), str(out), str(count), phase, "--",
-                        "--dataset_mode", "pixelated", "--gpu_ids", "-1", "--model", "pix2pix", *flags, check=check)
+                        "--dataset_mode", "pixelated", *cpu_flags(upstream), "--model", "pix2pix", *flags,
+                        check=check)
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +106,8 @@ def test_missing_phase_and_bad_image(upstream, tmp_path):
 
 
 def test_train_test_evaluate(upstream, photo_dir, tmp_path):
-    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "px", "pix2pix", tmp_path / "ck")
-    run_upstream(upstream, "train.py", *common, *ONE_EPOCH)
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "px", "pix2pix", tmp_path / "ck", upstream)
+    run_upstream(upstream, "train.py", *common, *one_epoch(upstream))
     assert (tmp_path / "ck" / "px" / "1_net_G.pth").exists()
     run_upstream(upstream, "test.py", *common, "--results_dir", str(tmp_path / "res"), "--epoch", "1",
                  "--eval", "--num_test", "4")

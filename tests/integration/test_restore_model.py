@@ -6,13 +6,13 @@ from PIL import Image
 
 from plugins import pixelation
 
-from .upstream_runner import ONE_EPOCH, photo_dataroot, run_upstream, tiny_run_flags
+from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
 
 def test_restore_trains_logs_metrics_and_tests_residual(upstream, photo_dir, tmp_path):
-    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "rs", "restore", tmp_path / "ck")
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "rs", "restore", tmp_path / "ck", upstream)
     common.append("--residual")
-    run_upstream(upstream, "train.py", *common, *ONE_EPOCH, "--print_freq", "1")
+    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--print_freq", "1")
     log = (tmp_path / "ck" / "rs" / "loss_log.txt").read_text()
     for name in ("G_GAN", "G_L1", "D_real", "D_fake", "psnr_fake", "psnr_input", "cos_fake", "cos_input"):
         assert f"{name}: " in log

@@ -1,6 +1,7 @@
 """Running upstream scripts from tests, with their output shown when they fail."""
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -8,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from plugins import upstream_options
+from plugins.upstream_options import GPU_IDS
 
 
 def run_upstream(upstream: Path, script: str, *args: str, check: bool = True,
@@ -31,13 +35,28 @@ def photo_dataroot(photo_dir: Path, root: Path) -> Path:
     return root
 
 
-def tiny_run_flags(dataroot: Path, name: str, model: str, checkpoints: Path) -> list[str]:
+@functools.lru_cache
+def flavour_of(upstream: Path) -> str:
+    """GPU_IDS or TORCHRUN, from the checkout's own parsers."""
+    options = upstream_options.read_options(upstream, sys.executable, "restore", "pixelated")
+    return upstream_options.flavour(options["train"], upstream)
+
+
+def cpu_flags(upstream: Path) -> list[str]:
+    """Flags that keep a run on the CPU: --gpu_ids -1 where upstream has it (the newer one uses
+    the CPU when it sees no GPU)."""
+    return ["--gpu_ids", "-1"] if flavour_of(upstream) == GPU_IDS else []
+
+
+def tiny_run_flags(dataroot: Path, name: str, model: str, checkpoints: Path, upstream: Path) -> list[str]:
     """Flags shared by train.py and test.py for a tiny CPU run: unet_128, 128 px, pixel size 32."""
     return ["--dataroot", str(dataroot), "--name", name, "--model", model, "--dataset_mode", "pixelated",
-            "--netG", "unet_128", "--crop_size", "128", "--load_size", "128", "--gpu_ids", "-1",
+            "--netG", "unet_128", "--crop_size", "128", "--load_size", "128", *cpu_flags(upstream),
             "--checkpoints_dir", str(checkpoints), "--pixel_size", "32"]
 
 
-# train.py flags for one quick epoch on 4 images, every epoch saved, no visdom
-ONE_EPOCH = ["--n_epochs", "1", "--n_epochs_decay", "0", "--display_id", "0", "--save_epoch_freq", "1",
-             "--max_dataset_size", "4", "--num_threads", "0"]
+def one_epoch(upstream: Path) -> list[str]:
+    """train.py flags for one quick epoch on 4 images, every epoch saved, no visdom (where upstream has it)."""
+    quiet = ["--display_id", "0"] if flavour_of(upstream) == GPU_IDS else []
+    return ["--n_epochs", "1", "--n_epochs_decay", "0", *quiet, "--save_epoch_freq", "1", "--max_dataset_size", "4",
+            "--num_threads", "0"]
