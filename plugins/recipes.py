@@ -21,9 +21,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 from PIL import Image
 
-from plugins import atomic_write, evaluate, link, results, sample_photos, scores, sweep
+from plugins import atomic_write, evaluate, link, results, sample_photos, scores, sweep, upstream_options
 from plugins.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
                                  table_row)
 from plugins.sweep_plan import to_argv
@@ -64,13 +65,14 @@ class Runner:
         """Upstream's train/test options for the recipe's model (asked once per model)."""
         model = recipe.flags["model"]
         if model not in self.options:
-            self.options[model] = sweep.describe_options(self.upstream, sys.executable, model, "pixelated")
+            self.options[model] = upstream_options.read_options(self.upstream, sys.executable, model, "pixelated")
         return self.options[model]
 
     def device_flags(self, recipe: Recipe, script: str) -> dict:
-        """--gpu_ids -1 (CPU) and --display_id 0 only where this upstream has them."""
+        """--gpu_ids (the first GPU, or -1 for the CPU) and --display_id 0, only where this upstream has them."""
         known = self.describe(recipe)[script]
-        return {k: v for k, v in (("gpu_ids", "-1"), ("display_id", "0")) if k in known}
+        gpu = "0" if torch.cuda.is_available() else "-1"
+        return {k: v for k, v in (("gpu_ids", gpu), ("display_id", "0")) if k in known}
 
     def run(self, script: str, flags: dict, log: Path) -> float:
         """Run train.py or test.py; seconds taken. SystemExit with the log's tail when it fails."""
@@ -187,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     try:
         upstream = link.find_upstream()
-    except link.LinkError as err:
+        upstream_options.flavour(upstream_options.read_options(upstream, sys.executable, "restore", "pixelated")
+                                 ["train"], upstream)
+    except (link.LinkError, upstream_options.UpstreamError) as err:
         print(f"recipes: error: {err}", file=sys.stderr)
         return 2
     link.link(upstream)

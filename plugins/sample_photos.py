@@ -60,6 +60,7 @@ def fetch_other_photos(dest: Path, stems: tuple[str, ...], package: str = OTHER_
     Downloads the package file with `apt-get download` (no root, nothing
     installed) and unpacks it with dpkg-deb; photos already in `dest` are reused.
     """
+    dest = dest.resolve()
     wanted = [dest / f"{stem}.png" for stem in stems]
     if all(p.exists() for p in wanted):
         return wanted
