@@ -35,7 +35,7 @@ BUILDING = ".demo-building"  # written first: the folder is ours, maybe incomple
 # other: use photos of another source for val/ and test/; repeat and epochs: about 8 minutes on 2 CPU cores
 SETTINGS = {
     "full": {"train": len(sample_photos.ALL_PHOTOS), "test": 64, "size": 128, "other": True,
-             "pixel_repeat": 16, "epochs": 12, "netG": recipe_plan.BEST.flags["netG"]},
+             "pixel_repeat": 16, "epochs": 20, "netG": recipe_plan.BEST.flags["netG"]},
     "quick": {"train": 4, "test": 8, "size": 128, "other": True, "pixel_repeat": 2, "epochs": 2,
               "netG": "srnet_2blocks"},
 }

@@ -32,14 +32,14 @@ class Recipe:
 COMMON = {"dataset_mode": "pixelated", "preprocess": "crop", "crop_size": "128", "load_size": "128",
           "pixel_size": "32", "num_threads": "0", "print_freq": "64"}
 UNET = {"netG": "unet_128", "batch_size": "4"}
-SRNET = {"netG": "srnet_8blocks", "ngf": "64", "batch_size": "4", "lr": "0.0005", "beta1": "0.9"}
+SRNET = {"netG": "srnet_8blocks", "ngf": "48", "batch_size": "4", "lr": "0.0005", "beta1": "0.9"}
 RECIPES = (
     Recipe("pix2pix", "the study's model: unet, GAN + L1", {"model": "pix2pix", **UNET}),
     Recipe("residual", "restore --residual (the first demo)", {"model": "restore", "residual": True, **UNET}),
     Recipe("bicubic_base", "+ --base bicubic", {"model": "restore", "residual": True, "base": "bicubic", **UNET}),
     Recipe("l1_only", "+ --lambda_GAN 0 (no discriminator)",
            {"model": "restore", "residual": True, "base": "bicubic", "lambda_GAN": "0", **UNET}),
-    Recipe("srnet", "+ --netG srnet_8blocks (low-res grid, 1.2 M parameters)",
+    Recipe("srnet", "+ --netG srnet_8blocks --ngf 48 (low-res grid, 0.5 M parameters)",
            {"model": "restore", "residual": True, "base": "bicubic", "lambda_GAN": "0", **SRNET}),
     Recipe("srnet_rot", "+ --pixel_rotate (the eight rotations and flips)",
            {"model": "restore", "residual": True, "base": "bicubic", "lambda_GAN": "0", "pixel_rotate": True,
