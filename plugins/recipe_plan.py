@@ -4,8 +4,8 @@ Each recipe adds one lever to the one before it, from the study's pix2pix
 to the best recipe found here, so the table reads as an ablation. All train
 on the same whole photos (fresh random crops) and are tested on the same
 photos of another source at each test setting (image size / pixel size).
-Recipes are compared at equal training time: each gets the number of
-samples that its measured seconds per sample fit into the budget.
+Recipes are compared at equal training CPU time: each gets the number of
+samples that its measured CPU seconds per sample fit into the budget.
 """
 from __future__ import annotations
 
@@ -74,16 +74,16 @@ def epochs_for_budget(budget_s: float, sec_per_sample: float, photos: int, batch
     return epochs, repeat
 
 
-def table_row(recipe: Recipe, setting: str, summary: dict, train_seconds: float | None) -> dict:
+def table_row(recipe: Recipe, setting: str, summary: dict, train_cpu_seconds: float | None) -> dict:
     """One row of the recipe table: the recipe, the test setting and evaluate's headline of it."""
     return {"recipe": recipe.name, "change": recipe.change, "test": setting, **scores.headline(summary),
-            "train_seconds": train_seconds}
+            "train_cpu_seconds": train_cpu_seconds}
 
 
 def markdown(rows: list[dict]) -> str:
     """The recipe table as Markdown, one line per recipe and test setting."""
     head = ("| recipe | change | test | PSNR model | input | bicubic | gain over bicubic | wins | SSIM model "
-            "| SSIM bicubic | train s |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
+            "| SSIM bicubic | train CPU s |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 
     def num(value, digits=2):
         return "n/a" if value is None else f"{value:.{digits}f}"
@@ -91,6 +91,6 @@ def markdown(rows: list[dict]) -> str:
     lines = [f"| {r['recipe']} | {r['change']} | {r['test']} | {num(r['psnr_model'])} | {num(r['psnr_input'])} | "
              f"{num(r['psnr_bicubic'])} | {'n/a' if r['gain_bicubic'] is None else format(r['gain_bicubic'], '+.2f')} | "
              f"{'n/a' if r['win_rate_bicubic'] is None else format(100 * r['win_rate_bicubic'], '.0f') + '%'} | "
-             f"{num(r['ssim_model'], 3)} | {num(r['ssim_bicubic'], 3)} | {num(r['train_seconds'], 0)} |"
+             f"{num(r['ssim_model'], 3)} | {num(r['ssim_bicubic'], 3)} | {num(r['train_cpu_seconds'], 0)} |"
              for r in rows]
     return head + "\n".join(lines) + "\n"

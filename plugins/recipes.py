@@ -5,7 +5,7 @@
 DIR holds train/ (training photos, whole: each epoch draws fresh random
 crops), val/ and test/ (photos of another source). Every recipe of
 plugins.recipe_plan is timed on a short training, given the epochs its
-speed fits into the budget, trained with validation on val/ (restore
+speed fits into the budget of CPU time, trained with validation on val/ (restore
 recipes keep their best epoch), tested on crops of test/ at each
 --tests setting (image size / pixel size, same crops for every recipe),
 evaluated, and tabled: recipes.csv, recipes.json, recipes.md and
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,12 @@ def test_root(out: Path, dataroot: Path, size: int, count: int) -> Path:
     return root
 
 
+def child_cpu_seconds() -> float:
+    """User + system CPU time of every finished child process (and theirs) so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Runner:
     """Runs upstream's scripts for the recipes, logging beside the checkpoints."""
 
@@ -74,20 +81,22 @@ class Runner:
         gpu = "0" if torch.cuda.is_available() else "-1"
         return {k: v for k, v in (("gpu_ids", gpu), ("display_id", "0")) if k in known}
 
-    def run(self, script: str, flags: dict, log: Path) -> float:
-        """Run train.py or test.py; seconds taken. SystemExit with the log's tail when it fails."""
-        start = time.perf_counter()
+    def run(self, script: str, flags: dict, log: Path) -> tuple[float, float]:
+        """Run train.py or test.py; (CPU seconds, wall seconds) it took. CPU time is user + system time
+        of the script and its loader workers: a budget in it holds on a busy machine too.
+        SystemExit with the log's tail when it fails."""
+        cpu, wall = child_cpu_seconds(), time.perf_counter()
         code = sweep.run_logged([sys.executable, str(self.upstream / script), *to_argv(flags)], log,
                                 str(self.upstream), self.verbose)
         if code != 0:
             raise SystemExit(f"recipes: error: {script} failed, see {log}:\n{sweep.log_tail(log)}")
-        return time.perf_counter() - start
+        return child_cpu_seconds() - cpu, time.perf_counter() - wall
 
     def calibrate(self, recipe: Recipe) -> float:
         """Seconds per training sample of the recipe, from two short trainings (start-up cancels out)."""
         cache = self.out / "checkpoints" / f"{recipe.name}_calibration.json"
         if cache.exists():
-            return json.loads(cache.read_text())["sec_per_sample"]
+            return json.loads(cache.read_text())["cpu_sec_per_sample"]
         points = []
         for batches in (2, 10):
             samples = batches * recipe.batch_size
@@ -95,9 +104,10 @@ class Runner:
                      "n_epochs": "1", "n_epochs_decay": "0", "max_dataset_size": str(samples),
                      "dataroot": str(self.dataroot), "name": f"{recipe.name}_calibration",
                      "checkpoints_dir": str(self.out / "calibration"), "save_epoch_freq": "1000"}
-            points.append((samples, self.run("train.py", flags, self.out / "calibration" / f"{recipe.name}.log")))
+            cpu, _ = self.run("train.py", flags, self.out / "calibration" / f"{recipe.name}.log")
+            points.append((samples, cpu))
         rate = seconds_per_sample(*points)
-        atomic_write.write_text(cache, json.dumps({"sec_per_sample": rate, "points": points}))
+        atomic_write.write_text(cache, json.dumps({"cpu_sec_per_sample": rate, "points": points}))
         return rate
 
     def train(self, recipe: Recipe, budget_s: float, val_size: int) -> dict:
@@ -115,10 +125,10 @@ class Runner:
         if "val_dataroot" in self.describe(recipe)["train"]:
             flags.update({"val_dataroot": str(self.dataroot / "val"), "val_size": str(val_size), "save_best": True})
         print(f"== {recipe.name}: {recipe.change}; {epochs} epochs of {photos} x {repeat} samples "
-              f"({rate:.3f} s per sample measured)", flush=True)
-        seconds = self.run("train.py", flags, ckpt / "train.log")
-        record = {"epochs": epochs, "pixel_repeat": repeat, "sec_per_sample": rate, "train_seconds": seconds,
-                  "epoch": "best" if (ckpt / "best_net_G.pth").exists() else "latest"}
+              f"({rate:.3f} CPU s per sample measured)", flush=True)
+        cpu, wall = self.run("train.py", flags, ckpt / "train.log")
+        record = {"epochs": epochs, "pixel_repeat": repeat, "cpu_sec_per_sample": rate, "train_cpu_seconds": cpu,
+                  "train_wall_seconds": wall, "epoch": "best" if (ckpt / "best_net_G.pth").exists() else "latest"}
         atomic_write.write_text(record_file, json.dumps(record))
         return record
 
@@ -165,7 +175,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m plugins.recipes", description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataroot", type=Path, required=True, help="folder with train/, val/ and test/ photos")
     parser.add_argument("--out", type=Path, default=Path("sweeps/recipes"), help="checkpoints, results and tables")
-    parser.add_argument("--minutes", type=float, default=8.0, help="training time of each recipe on this machine")
+    parser.add_argument("--minutes", type=float, default=8.0,
+                        help="CPU minutes of training per recipe (user + system time, all cores counted)")
     parser.add_argument("--recipes", default=",".join(r.name for r in RECIPES),
                         help="which recipes, in table order (default: all)")
     parser.add_argument("--tests", default="256/64,128/32", help="test settings: image size / pixel size, ...")
@@ -203,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         record = runner.train(recipe, args.minutes * 60, args.val_size)
         for size, pixels in tests:
             summary = runner.test(recipe, record["epoch"], size, pixels, args.num_test)
-            rows.append(table_row(recipe, f"{size}/{pixels}", summary, record["train_seconds"]))
+            rows.append(table_row(recipe, f"{size}/{pixels}", summary, record["train_cpu_seconds"]))
             if (size, pixels) == tests[0]:
                 first_setting[recipe.name] = summary
     columns = list(rows[0])

@@ -36,7 +36,7 @@ def summary(psnr_model: float) -> dict:
 
 def test_table_rows_and_markdown():
     row = recipe_plan.table_row(recipe_plan.BEST, "256/64", summary(32.5), 480.4)
-    assert row["gain_bicubic"] == pytest.approx(2.5) and row["test"] == "256/64" and row["train_seconds"] == 480.4
+    assert row["gain_bicubic"] == pytest.approx(2.5) and row["test"] == "256/64" and row["train_cpu_seconds"] == 480.4
     assert set(scores.HEADLINE_COLUMNS) <= set(row)
     text = recipe_plan.markdown([row])
     assert "| srnet_rot |" in text and "| +2.50 | 100% |" in text and text.count("\n") == 3
