@@ -32,7 +32,7 @@ from pathlib import Path
 from plugins import atomic_write, checkpoints, evaluate, link, report, results, scores
 from plugins.sweep_plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epoch_dir, epochs_trained,
                                 load_grid_file, lr_steps_at_epoch_start, parse_epoch_times, parse_flags, parse_grid_arg,
-                                parse_values, plan_runs, plan_trainings, resume_point, saved_epochs, serving_training,
+                                parse_values, plan_runs, plan_trainings, resume_point, serving_training,
                                 flags_for_test, to_argv, flags_for_train)
 
 LOG_TAIL_LINES = 20
@@ -97,10 +97,10 @@ def on_signal(signum, frame) -> None:
 
 
 def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False) -> int:
-    """Run a command (argument list) with its stdout/stderr appended to `log` (and echoed).
+    """Run a command (argument list) with its stdout/stderr appended to `log` (and echoed until the
+    sweep is stopping, so a child's own KeyboardInterrupt traceback stays in its log).
 
-    Children run in their own session, so a Ctrl-C reaches only the sweep, which ends them
-    (on_signal); Interrupted when the sweep is stopping.
+    Interrupted when the sweep is stopping (on_signal ends the children).
     """
     if STOPPING.is_set():
         raise Interrupted
@@ -110,12 +110,15 @@ def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False) -> int:
         out.flush()
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         with subprocess.Popen(argv, stdout=subprocess.PIPE if echo else out, stderr=subprocess.STDOUT, cwd=cwd,
-                              env=env, text=True, start_new_session=True) as proc:
+                              env=env, text=True) as proc:
             CHILDREN.add(proc)
+            if STOPPING.is_set():  # the signal came between the check above and the add
+                proc.terminate()
             try:
                 for line in proc.stdout if echo else ():
                     out.write(line)
-                    print(line, end="", flush=True)
+                    if not STOPPING.is_set():
+                        print(line, end="", flush=True)
                 proc.wait()
             finally:
                 CHILDREN.discard(proc)
@@ -160,6 +163,8 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
     """
     failed: dict[tuple[str, int], str] = {}
     for training in job.trainings:
+        if STOPPING.is_set():
+            raise Interrupted
         needed = [e for e in training.test_epochs if not summary_path(job, e, training.name).exists()]
         reason = train_until_saved(job, training, needed + branch_starts(job, training), gpu_ids)
         for epoch in needed:

@@ -268,7 +268,8 @@ def test_bad_test_epochs_is_one_line(fake, capsys):
 # ---- the pinned lr schedule: shared runs must equal standalone ones ----------------------------
 
 PINNED_LOOP = "for epoch in range(1, 3):\n    model.update_learning_rate()\n    for i, data in enumerate(dataset):\n"
-NEWEST_LOOP = "for epoch in range(1, 3):\n    for i, data in enumerate(dataset):\n        pass\n    model.update_learning_rate()\n"
+NEWEST_LOOP = ("for epoch in range(1, 3):\n    for i, data in enumerate(dataset):\n        pass\n"
+               "    model.update_learning_rate()\n")
 
 
 def test_lr_schedule_is_read_from_train_py():
