@@ -442,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in handled} \
         if threading.current_thread() is threading.main_thread() else {}
     try:
-        return sweep(argv)
+        return plan_and_run(argv)
     except (KeyboardInterrupt, Interrupted) as err:
         print("sweep: interrupted; rerun the same command to resume", file=sys.stderr)
         return 128 + (err.args[0] if err.args and isinstance(err.args[0], int) else signal.SIGINT)
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(sig, handler)
 
 
-def sweep(argv: list[str] | None = None) -> int:
+def plan_and_run(argv: list[str] | None = None) -> int:
     """The sweep itself: exit status 0, 1 if a run failed, 2 for a plan that cannot run."""
     args, base_argv = parse_args(argv)
     try:
