@@ -7,14 +7,19 @@ image is resized to --size square (bicubic, as upstream's test-phase
 resize), and image i of a split gets the pixel size fixed by
 (--pixel_seed, i): the test split's A images are exactly what
 `--dataset_mode pixelated` gives in the test phase with the same flags.
+The dataset is built in a temporary folder beside --out and renamed to it at
+the end, so a folder with manifest.csv is always complete; --skip_bad skips
+(and lists) photos that do not decode instead of stopping.
 
-    python datasets/make_pixelated.py --photos DIR --out datasets/NAME [--preset study-fixed]
+    python datasets/make_pixelated.py --photos DIR --out datasets/NAME [--preset study-fixed] [--skip_bad]
 """
 from __future__ import annotations
 
 import argparse
 import csv
 import io
+import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -23,7 +28,7 @@ from PIL import Image
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import atomic_write, pixelation  # noqa: E402
+from plugins import atomic_write, image_io, pixelation  # noqa: E402
 
 PRESETS = {"study-fixed": "64", "study-variational": "48:128"}
 # upstream's image extensions (data/image_folder.py)
@@ -81,36 +86,85 @@ def save_png(img: Image.Image, path: Path) -> None:
 
 def build(photos_dir: Path, out: Path, pixel_size: str = "64", down: str = pixelation.DEFAULT_DOWN,
           up: str = pixelation.DEFAULT_UP, pixel_seed: int = 0, size: int = 256, test: float = 0.2,
-          split_seed: int = 0, max_images: int | None = None, progress: bool = True) -> list[dict]:
-    """Write the dataset under `out`; return the manifest rows. The manifest is written last."""
+          split_seed: int = 0, max_images: int | None = None, progress: bool = True,
+          skip_bad: bool = False) -> list[dict]:
+    """Write the dataset to `out` (built beside it, renamed at the end); return the manifest rows.
+
+    A photo that does not decode raises ValueError naming it (nothing is left behind), or with
+    `skip_bad` is listed and left out: image i of a split is the i-th photo written, as the
+    dataset mode counts them.
+    """
     sizes = pixelation.parse_pixel_size(pixel_size)
     pixelation.check_pixel_sizes(sizes, size, pixel_size)
     for name in (down, up):
         pixelation.resample_filter(name)  # an unknown name fails before any file is written
     photos = find_photos(photos_dir)
+    check_replaceable(out)
     by_name = {output_name(p, photos_dir): p for p in photos}
     splits = assign_splits(sorted(by_name), test, split_seed, max_images)
-    rows = []
-    jobs = [(split, i, name) for split in SPLITS for i, name in enumerate(splits[split])]
-    for split, index, name in tqdm(jobs, desc=f"building {out}", unit="img", disable=not progress):
+    partial = out.parent / f".{out.name}.partial-{os.getpid()}"  # hidden: never taken for a dataset
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        rows = write_dataset(partial, splits, by_name, sizes, down, up, pixel_seed, size, progress, skip_bad,
+                             f"building {out}")
+        replace_folder(partial, out)
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return rows
+
+
+def write_dataset(root: Path, splits: dict[str, list[str]], by_name: dict[str, Path], sizes, down: str, up: str,
+                  pixel_seed: int, size: int, progress: bool, skip_bad: bool, desc: str) -> list[dict]:
+    """A/, B/, AB/ and manifest.csv (written last) under `root`; the manifest rows."""
+    rows, skipped = [], []
+    jobs = [(split, name) for split in SPLITS for name in splits[split]]
+    written = dict.fromkeys(SPLITS, 0)
+    for split, name in tqdm(jobs, desc=desc, unit="img", disable=not progress):
         source = by_name[name]
         try:
-            photo = Image.open(source).convert("RGB").resize((size, size), Image.Resampling.BICUBIC)
+            photo = image_io.load_rgb(source).resize((size, size), Image.Resampling.BICUBIC)
         except Exception as err:  # PIL raises many kinds for broken files
-            raise ValueError(f"{source}: unreadable image ({err})") from None
+            if not skip_bad:
+                raise ValueError(f"{source}: unreadable image ({err}); --skip_bad skips such files") from None
+            skipped.append(source)
+            print(f"skipped unreadable image {source}: {err}", file=sys.stderr)
+            continue
+        index = written[split]
+        written[split] += 1
         pixel = pixelation.fixed_size(sizes, pixel_seed, index)
         pixelated = pixelation.pixelate(photo, pixel, down, up)
-        save_png(pixelated, out / "A" / split / name)
-        save_png(photo, out / "B" / split / name)
-        save_png(side_by_side(pixelated, photo), out / "AB" / split / name)
+        save_png(pixelated, root / "A" / split / name)
+        save_png(photo, root / "B" / split / name)
+        save_png(side_by_side(pixelated, photo), root / "AB" / split / name)
         rows.append({"file": name, "split": split, "index": index, "pixel_size": pixel,
                      "down": down, "up": up, "source": str(source)})
+    if not rows:
+        raise ValueError(f"no photo could be read ({len(skipped)} skipped)")
     text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["file"])
+    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
     writer.writeheader()
     writer.writerows(rows)
-    atomic_write.write_text(out / MANIFEST, text.getvalue())
+    atomic_write.write_text(root / MANIFEST, text.getvalue())
     return rows
+
+
+def check_replaceable(out: Path) -> None:
+    """ValueError unless `out` is absent, empty, or a dataset built here (it has manifest.csv)."""
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / MANIFEST).is_file())):
+        raise ValueError(f"--out {out} exists and is not a dataset built by make_pixelated.py "
+                         f"(no {MANIFEST}): move it away or choose another folder")
+
+
+def replace_folder(new: Path, out: Path) -> None:
+    """Rename `new` to `out`; a previous `out` (checked by check_replaceable) is moved aside first
+    and deleted after, so `out` is never half written."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    if out.exists():
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -128,6 +182,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--test", type=float, default=0.2, help="test split: a count (>= 1) or a ratio (< 1)")
     parser.add_argument("--split_seed", type=int, default=0, help="seed of the train/test split")
     parser.add_argument("--max_images", type=int, help="use a seeded subset of this many photos")
+    parser.add_argument("--skip_bad", action="store_true", help="skip (and list) photos that do not decode "
+                        "instead of stopping")
     args = parser.parse_args(argv)
     args.pixel_size = args.pixel_size or PRESETS.get(args.preset, "64")
     return args
@@ -137,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         rows = build(args.photos, args.out, args.pixel_size, args.pixel_down, args.pixel_up,
-                     args.pixel_seed, args.size, args.test, args.split_seed, args.max_images)
+                     args.pixel_seed, args.size, args.test, args.split_seed, args.max_images,
+                     skip_bad=args.skip_bad)
     except ValueError as err:
         print(f"make_pixelated: error: {err}", file=sys.stderr)
         return 2

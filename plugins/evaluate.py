@@ -24,12 +24,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
 if not __package__:  # run as a script: python plugins/evaluate.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import atomic_write, report, results, scores  # noqa: E402
+from plugins import atomic_write, image_io, report, results, scores  # noqa: E402
 
 CSV_COLUMNS = ["id", "pixel_size"] + [f"{m}_{x}" for m in scores.METRICS for x in scores.METHODS] + \
               [f"gain_{b}" for b in scores.BASELINES] + ["note"]
@@ -37,12 +36,9 @@ COMPARISON_COLUMNS = ["run", "epoch"] + scores.HEADLINE_COLUMNS
 
 
 def load_png(path: Path) -> np.ndarray:
-    """Decode an image fully (so truncation shows here) as uint8, keeping L or RGB."""
-    with Image.open(path) as img:
-        img.load()
-        if img.mode not in ("L", "RGB"):
-            img = img.convert("RGB")
-        return np.asarray(img)
+    """Decode an image fully (so truncation shows here) as uint8, keeping L or RGB; 16-bit and float
+    images are scaled to 8 bits, not clipped."""
+    return np.asarray(image_io.load_8bit(path))
 
 
 def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METRICS

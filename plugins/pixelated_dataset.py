@@ -22,10 +22,10 @@ from data.base_dataset import BaseDataset, get_params, get_transform
 from data.image_folder import make_dataset
 
 try:
-    from plugins import pixelation
+    from plugins import image_io, pixelation
 except ImportError:  # upstream run without `pip install -e .`: import from beside the real file
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-    from plugins import pixelation
+    from plugins import image_io, pixelation
 
 
 class PixelatedDataset(BaseDataset):
@@ -76,36 +76,78 @@ class PixelatedDataset(BaseDataset):
         self.target_key, self.input_key = ('B', 'A') if opt.direction == 'AtoB' else ('A', 'B')
         opt.pixel_epoch_size = len(self)  # the restore model validates after each epoch's last batch
 
-    @staticmethod
-    def _readable(paths, skip_bad):
-        """Split paths into readable images and (path, reason) for the rest."""
+    def _readable(self, paths, skip_bad):
+        """Split paths into usable images and (path, reason) for the rest: unreadable headers, A|B
+        images that do not split, targets smaller than --crop_size under --preprocess crop."""
         good, bad = [], []
         for path in paths:
             try:
                 with Image.open(path) as img:
                     img.verify()
-                good.append(path)
+                    w, h = self.target_size(img.size)
+                problem = None
+                if self.opt.preprocess == 'crop' and min(w, h) < self.opt.crop_size:
+                    problem = ('image smaller than --crop_size', f'its target is {w}x{h}, '
+                               f'--crop_size {self.opt.crop_size} with --preprocess crop')
+            except ValueError as err:
+                problem = ('image that does not split', str(err))
             except Exception as err:  # PIL raises many kinds for broken files
-                if not skip_bad:
-                    raise SystemExit(f'error: {path}: unreadable image ({err}); --pixel_skip_bad skips such files')
-                bad.append((path, str(err)))
-        for path, reason in bad:
-            print(f'skipped unreadable image {path}: {reason}')
-        return good, bad
+                problem = ('unreadable image', str(err))
+            if problem is None:
+                good.append(path)
+            elif not skip_bad:
+                raise SystemExit(f'error: {path}: {problem[0]} ({problem[1]}); --pixel_skip_bad skips such files')
+            else:
+                bad.append((path, problem))
+        for path, (what, detail) in bad:
+            print(f'skipped {what} {path}: {detail}')
+        return good, [(path, f'{what}: {detail}') for path, (what, detail) in bad]
 
-    def load_target(self, path):
-        """The target photo of one file: the whole image, or the target half of an A|B image."""
-        try:
-            img = Image.open(path).convert('RGB')
-        except Exception as err:
-            raise OSError(f'{path}: unreadable image ({err})') from None
-        w, h = img.size
+    def target_box(self, size):
+        """The target's (left, top, right, bottom) in an image of `size`: the whole image, or the
+        target half of an A|B image."""
+        w, h = size
         aligned = self.opt.pixel_source == 'aligned' or (self.opt.pixel_source == 'auto' and w == 2 * h)
         if not aligned:
-            return img
+            return 0, 0, w, h
         if w != 2 * h:
-            raise ValueError(f'{path}: --pixel_source aligned needs A|B images of two square halves, got {w}x{h}')
-        return img.crop((h, 0, w, h)) if self.opt.direction == 'AtoB' else img.crop((0, 0, h, h))
+            raise ValueError(f'--pixel_source aligned needs A|B images of two square halves, got {w}x{h}')
+        return (h, 0, w, h) if self.opt.direction == 'AtoB' else (0, 0, h, h)
+
+    def target_size(self, size):
+        """(width, height) of the target in an image of `size`."""
+        left, top, right, bottom = self.target_box(size)
+        return right - left, bottom - top
+
+    def load_target(self, path):
+        """The target photo of one file (decoded fully, 16-bit and float scaled to 8 bits): the whole
+        image, or the target half of an A|B image."""
+        try:
+            img = image_io.load_rgb(path)
+        except Exception as err:
+            raise OSError(f'{path}: unreadable image ({err})') from None
+        try:
+            box = self.target_box(img.size)
+        except ValueError as err:
+            raise ValueError(f'{path}: {err}') from None
+        return img if box == (0, 0) + img.size else img.crop(box)
+
+    def load_servable(self, index):
+        """(path, target) of image `index`; under --pixel_skip_bad a file that fails to decode
+        (a truncated JPEG passes the start-up check) joins self.bad, is listed once (per loader
+        process) and the next good one is served."""
+        for step in range(len(self.paths)):
+            path = self.paths[(index + step) % len(self.paths)]
+            if any(path == skipped for skipped, _ in self.bad):
+                continue
+            try:
+                return path, self.load_target(path)
+            except OSError as err:
+                if not self.opt.pixel_skip_bad:
+                    raise
+                self.bad.append((path, str(err)))
+                print(f'skipped {err}; serving another image', flush=True)
+        raise OSError(f'no image under {self.dir} could be decoded')
 
     @property
     def drawing(self):
@@ -139,8 +181,7 @@ class PixelatedDataset(BaseDataset):
 
     def __getitem__(self, index):
         """Return A, B, A_paths, B_paths like upstream's aligned mode, and the sample's pixel_size."""
-        path = self.paths[index % len(self.paths)]
-        target = self.load_target(path)
+        path, target = self.load_servable(index % len(self.paths))
         geometry = get_transform(self.opt, self.geometry_params(index, target.size), convert=False)
         target = geometry(target)
         if self.opt.pixel_rotate and self.drawing and target.width == target.height:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import matplotlib
 
@@ -14,7 +15,7 @@ import numpy as np  # noqa: E402
 from dominate import tags  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from plugins import atomic_write, scores  # noqa: E402
+from plugins import atomic_write, image_io, scores  # noqa: E402
 
 COLORS = {"model": "tab:red", "input": "tab:gray", "bicubic": "tab:blue"}
 LABELS = {"model": "model (fake_B)", "input": "pixelated input (real_A)", "bicubic": "bicubic upscale"}
@@ -56,6 +57,12 @@ def plot_histogram(rows: list[dict], cap: float, path: Path) -> None:
     ax.set_ylabel("images")
     ax.legend(fontsize=8)
     save_figure(fig, path)
+
+
+def link(path: str | os.PathLike, start: Path) -> str:
+    """A relative URL from folder `start` to `path`, percent-encoded so '#', '?', '%' and spaces in a
+    file name stay part of it (dominate only HTML-escapes attributes)."""
+    return quote(Path(os.path.relpath(path, start)).as_posix())
 
 
 def fmt(value, digits: int = 3) -> str:
@@ -114,7 +121,7 @@ def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, sho
                                       (triplet.fake_B, row["psnr_model"]), (triplet.real_B, None)):
                         with tags.td():
                             if src is not None:
-                                tags.img(src=os.path.relpath(src, out), width=160)
+                                tags.img(src=link(src, out), width=160)
                                 tags.br()
                                 tags.span("" if psnr is None else f"{fmt(psnr, 2)} dB")
     path = out / "index.html"
@@ -124,7 +131,7 @@ def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, sho
 
 def _save_bicubic(out: Path, triplet) -> Path | None:
     """Write the bicubic baseline of one triplet for the grid; None when not recoverable."""
-    up = scores.bicubic_baseline(np.asarray(Image.open(triplet.real_A)))
+    up = scores.bicubic_baseline(np.asarray(image_io.load_8bit(triplet.real_A)))
     if up is None:
         return None
     path = out / "bicubic" / f"{triplet.id}_bicubic.png"
@@ -159,10 +166,10 @@ def write_comparison_html(path: Path, table: list[dict], columns: list[str], plo
     doc = dominate.document(title=title)
     with doc:
         tags.h2(title)
-        tags.img(src=plot)
+        tags.img(src=quote(plot))
         _table(columns, [[r.get(c) for c in columns] for r in table])
         for r in table:
             if r.get("report"):
                 tags.br()
-                tags.a(f"{r['run']} epoch {r['epoch']}", href=os.path.relpath(r["report"], path.parent))
+                tags.a(f"{r['run']} epoch {r['epoch']}", href=link(r["report"], path.parent))
     atomic_write.write_text(path, doc.render())

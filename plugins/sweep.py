@@ -8,11 +8,15 @@
 Each run trains (as an argument list, never a shell string) with a
 save_epoch_freq that saves every tested epoch, is tested with `--eval` at
 each tested epoch and evaluated; sweep.csv gets one row per (run, epoch).
+Runs that differ only in n_epochs (n_epochs_decay 0) share a training; under
+the pinned upstream's lr schedule each one's last epoch comes from a
+one-epoch branch (see plugins/sweep_plan.py and --dry_run).
 Rerunning the same command skips what is done and resumes an interrupted
-training from its last saved epoch with the right --epoch_count. A failed
-run is recorded with its log tail and the sweep goes on; the exit status is
-1 if any run failed. Commands fit the upstream's flavour (plugins.upstream_options):
---gpu_ids and --display_id 0 where they exist, else CUDA_VISIBLE_DEVICES, and
+training from its newest complete checkpoint with the right --epoch_count
+(torn ones are moved aside). A failed run is recorded with its log tail and
+the sweep goes on; the exit status is 1 if any run failed, 130 on Ctrl-C.
+Commands fit the upstream's flavour (plugins.upstream_options): --gpu_ids and
+--display_id 0 where they exist, else CUDA_VISIBLE_DEVICES, and
 `torchrun --standalone --nproc_per_node N` for --gpus_per_run N (DDP).
 """
 from __future__ import annotations
@@ -22,17 +26,21 @@ import concurrent.futures
 import json
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from plugins import atomic_write, evaluate, link, report, results, scores, upstream_commands, upstream_options
-from plugins.sweep_plan import (PlanError, Run, Training, check_flags, epoch_dir, epochs_trained, load_grid_file,
-                                parse_epoch_times, parse_flags, parse_grid_arg, parse_values, plan_runs, plan_trainings,
-                                resume_point, saved_epochs, flags_for_test, to_argv, flags_for_train)
+from plugins import (atomic_write, checkpoints, evaluate, link, report, results, scores, upstream_commands,
+                     upstream_options)
+from plugins.sweep_plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epoch_dir, epochs_trained,
+                                load_grid_file, lr_steps_at_epoch_start, parse_epoch_times, parse_flags, parse_grid_arg,
+                                parse_values, plan_runs, plan_trainings, resume_point, serving_training,
+                                flags_for_test, to_argv, flags_for_train)
 
 LOG_TAIL_LINES = 20
 
@@ -54,6 +62,12 @@ class Job:
     flavour: str = upstream_options.GPU_IDS  # how upstream picks devices (plugins.upstream_options)
     processes: int = 1  # processes per training: > 1 is torchrun DDP
     env: dict = field(default_factory=dict)  # more environment for train.py and test.py (wandb)
+    branches: list[Training] = field(default_factory=list)  # one-epoch branches off `training` (pinned lr schedule)
+
+    @property
+    def trainings(self) -> list[Training]:
+        """The trunk, then its branches (which start from its checkpoints)."""
+        return [self.training, *self.branches]
 
 
 def show_progress(job: Job, run: str, epoch: int, psnr: float, baseline: float) -> None:
@@ -76,25 +90,57 @@ def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
         return ""
 
 
+class Interrupted(Exception):
+    """The sweep is stopping (Ctrl-C): start nothing more."""
+
+
+STOPPING = threading.Event()
+CHILDREN: set[subprocess.Popen] = set()  # train.py / test.py processes running now
+
+
+def on_signal(signum, frame) -> None:
+    """SIGINT/SIGTERM/SIGHUP: start no more runs, end the running ones, unwind the main thread."""
+    STOPPING.set()
+    for proc in list(CHILDREN):
+        proc.terminate()
+    raise KeyboardInterrupt(signum)
+
+
 def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False, extra_env: dict | None = None) -> int:
-    """Run a command (argument list) with its stdout/stderr appended to `log` (and echoed)."""
+    """Run a command (argument list) with `extra_env` added to its environment and its stdout/stderr
+    appended to `log` (and echoed until the sweep is stopping, so a child's own KeyboardInterrupt
+    traceback stays in its log).
+
+    Interrupted when the sweep is stopping (on_signal ends the children).
+    """
+    if STOPPING.is_set():
+        raise Interrupted
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "a") as out:
         out.write(f"\n$ {upstream_commands.shell_line(argv, extra_env)}\n")
         out.flush()
         env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
-        if not echo:
-            return subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env).returncode
-        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=cwd, env=env,
-                              text=True) as proc:
-            for line in proc.stdout:
-                out.write(line)
-                print(line, end="", flush=True)
-        return proc.returncode
+        with subprocess.Popen(argv, stdout=subprocess.PIPE if echo else out, stderr=subprocess.STDOUT, cwd=cwd,
+                              env=env, text=True) as proc:
+            CHILDREN.add(proc)
+            if STOPPING.is_set():  # the signal came between the check above and the add
+                proc.terminate()
+            try:
+                for line in proc.stdout if echo else ():
+                    out.write(line)
+                    if not STOPPING.is_set():
+                        print(line, end="", flush=True)
+                proc.wait()
+            finally:
+                CHILDREN.discard(proc)
+    if STOPPING.is_set():
+        raise Interrupted
+    return proc.returncode
 
 
-def summary_path(job: Job, epoch: int) -> Path:
-    return epoch_dir(Path(job.results_dir), job.training.name, epoch) / "summary.json"
+def summary_path(job: Job, epoch: int, training: str | None = None) -> Path:
+    """summary.json of one tested epoch of `training` (default: the job's trunk)."""
+    return epoch_dir(Path(job.results_dir), training or job.training.name, epoch) / "summary.json"
 
 
 def seconds_per_epoch(job: Job) -> float | None:
@@ -107,10 +153,12 @@ def seconds_per_epoch(job: Job) -> float | None:
 
 
 def table_row(run: Run, epoch: int, job: Job, status: str, sec_per_epoch: float | None, error: str = "") -> dict:
-    """One sweep.csv row: the run's grid values, its scores at `epoch` (if evaluated)."""
-    row = {"run": run.name, "epoch": epoch, "training": run.training, "repeat": run.repeat, **run.axes,
+    """One sweep.csv row: the run's grid values, its scores at `epoch` (if evaluated), and the
+    training whose checkpoint stands for it."""
+    training = serving_training(run, epoch, job.trainings)
+    row = {"run": run.name, "epoch": epoch, "training": training, "repeat": run.repeat, **run.axes,
            "status": status, "error": error}
-    path = summary_path(job, epoch)
+    path = summary_path(job, epoch, training)
     if status == "done" and path.exists():
         summary = json.loads(path.read_text())
         row.update(scores.headline(summary))
@@ -125,57 +173,94 @@ def slot_env(job: Job, slot: str) -> dict:
 
 
 def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
-    """Train (or resume) one training, then test and evaluate each epoch not yet done.
+    """Train (or resume) the job's trunk, then its branches, testing and evaluating each epoch not yet done.
 
-    `gpu_ids` is the device slot (plugins.upstream_commands): '-1' for CPU, GPU ids,
-    or the GPUs a scheduler gave the job. Never raises for a failing run: its rows
-    say 'failed' with the log tail.
+    `gpu_ids` is the device slot (plugins.upstream_commands): '-1' for CPU, GPU ids, or the GPUs a
+    scheduler gave the job. Never raises for a failing run (its rows say 'failed' with the log tail);
+    Interrupted on Ctrl-C.
     """
-    training, ckpt = job.training, Path(job.checkpoints_dir)
-    run_dir = ckpt / training.name
-    needed = [e for e in training.test_epochs if not summary_path(job, e).exists()]
-    failed: dict[int, str] = {}
-    saved = saved_epochs(run_dir)
-    if needed and not set(needed) <= set(saved):
-        start = resume_point(training, saved)
-        if start is not None:
-            argv = upstream_commands.train_argv(job.python, job.upstream, to_argv(flags_for_train(
-                training, ckpt, upstream_commands.gpu_ids_flag(job.flavour, gpu_ids, job.processes), start)),
-                job.processes)
-            if run_logged(argv, run_dir / "train.log", job.cwd, job.verbose, slot_env(job, gpu_ids)) != 0:
-                failed = {e: "train.py failed:\n" + log_tail(run_dir / "train.log") for e in needed}
-    for epoch in needed:
-        if epoch in failed:
-            continue
-        flags = flags_for_test(training, epoch, ckpt, Path(job.results_dir),
-                               upstream_commands.gpu_ids_flag(job.flavour, gpu_ids), job.test_options)
-        flags["num_test"] = str(job.num_test)
-        log = run_dir / f"test_{epoch}.log"
-        if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd,
-                      job.verbose, slot_env(job, gpu_ids)) != 0:
-            failed[epoch] = "test.py failed:\n" + log_tail(log)
-            continue
-        images = epoch_dir(Path(job.results_dir), training.name, epoch) / "images"
-        summary = evaluate.evaluate_images_dir(results.ImagesDir(images, training.name, str(epoch)),
-                                               images.parent, progress=False)
-        if not summary["count"]:
-            failed[epoch] = "nothing could be scored: " + json.dumps(summary["skipped"][:3])
-            summary_path(job, epoch).unlink()
-            continue
-        for run in job.runs:
-            if epoch in run.test_epochs:
-                m = summary["metrics"]
-                print(f"{run.name} epoch {epoch}: PSNR {report.fmt(m['model']['psnr']['mean'], 2)} dB "
-                      f"(input {report.fmt(m['input']['psnr']['mean'], 2)}, "
-                      f"bicubic {report.fmt(m['bicubic']['psnr']['mean'], 2)})", flush=True)
-                if job.visdom:
-                    show_progress(job, run.name, epoch, m["model"]["psnr"]["mean"], m["input"]["psnr"]["mean"])
+    failed: dict[tuple[str, int], str] = {}
+    for training in job.trainings:
+        if STOPPING.is_set():
+            raise Interrupted
+        needed = [e for e in training.test_epochs if not summary_path(job, e, training.name).exists()]
+        reason = train_until_saved(job, training, needed + branch_starts(job, training), gpu_ids)
+        for epoch in needed:
+            reason_epoch = reason or test_epoch(job, training, epoch, gpu_ids)
+            if reason_epoch:
+                failed[(training.name, epoch)] = reason_epoch
     rows, sec_per_epoch = [], seconds_per_epoch(job)
     for run in job.runs:
         for epoch in run.test_epochs:
-            status = "failed" if epoch in failed else "done" if summary_path(job, epoch).exists() else "pending"
-            rows.append(table_row(run, epoch, job, status, sec_per_epoch, failed.get(epoch, "")))
+            key = (serving_training(run, epoch, job.trainings), epoch)
+            status = "failed" if key in failed else "done" if summary_path(job, epoch, key[0]).exists() else "pending"
+            rows.append(table_row(run, epoch, job, status, sec_per_epoch, failed.get(key, "")))
     return rows
+
+
+def branch_starts(job: Job, training: Training) -> list[int]:
+    """The epochs of `training` that its unfinished branches start from."""
+    return [b.start_epoch for b in job.branches if b.trunk == training.name and b.start_epoch
+            and not all(summary_path(job, e, b.name).exists() for e in b.test_epochs)]
+
+
+def train_until_saved(job: Job, training: Training, epochs: list[int], gpu_ids: str) -> str | None:
+    """Make sure `epochs` of `training` are saved and complete: resume from its newest complete
+    checkpoint (a branch first gets its trunk's start epoch); the failure's reason, or None."""
+    run_dir = Path(job.checkpoints_dir) / training.name
+    if not epochs:
+        return None
+    saved = checkpoints.complete_epochs(run_dir)
+    if set(epochs) <= set(saved):
+        return None
+    if training.trunk and training.start_epoch and training.start_epoch not in saved:
+        trunk_dir = Path(job.checkpoints_dir) / training.trunk
+        if training.start_epoch not in checkpoints.complete_epochs(trunk_dir):
+            return f"no complete checkpoint of epoch {training.start_epoch} in {trunk_dir} to branch from"
+        checkpoints.link_epoch(trunk_dir, training.start_epoch, run_dir)
+        saved = checkpoints.complete_epochs(run_dir)
+    start = resume_point(training, saved)
+    if start is None:
+        return None
+    argv, env = train_command(job, training, gpu_ids, start)
+    if run_logged(argv, run_dir / "train.log", job.cwd, job.verbose, env) != 0:
+        return "train.py failed:\n" + log_tail(run_dir / "train.log")
+    return None
+
+
+def train_command(job: Job, training: Training, slot: str, start: int) -> tuple[list[str], dict]:
+    """train.py's argument list (one process, or torchrun's) and environment additions for `training`
+    on device slot `slot`, resuming after epoch `start` (0: from scratch)."""
+    flags = flags_for_train(training, Path(job.checkpoints_dir),
+                            upstream_commands.gpu_ids_flag(job.flavour, slot, job.processes), start)
+    return upstream_commands.train_argv(job.python, job.upstream, to_argv(flags), job.processes), slot_env(job, slot)
+
+
+def test_epoch(job: Job, training: Training, epoch: int, gpu_ids: str) -> str | None:
+    """test.py and the evaluation of one epoch of `training`; the failure's reason, or None."""
+    run_dir = Path(job.checkpoints_dir) / training.name
+    flags = flags_for_test(training, epoch, Path(job.checkpoints_dir), Path(job.results_dir),
+                           upstream_commands.gpu_ids_flag(job.flavour, gpu_ids), job.test_options)
+    flags["num_test"] = str(job.num_test)
+    log = run_dir / f"test_{epoch}.log"
+    if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd,
+                  job.verbose, slot_env(job, gpu_ids)) != 0:
+        return "test.py failed:\n" + log_tail(log)
+    images = epoch_dir(Path(job.results_dir), training.name, epoch) / "images"
+    summary = evaluate.evaluate_images_dir(results.ImagesDir(images, training.name, str(epoch)),
+                                           images.parent, progress=False)
+    if not summary["count"]:
+        summary_path(job, epoch, training.name).unlink()
+        return "nothing could be scored: " + json.dumps(summary["skipped"][:3])
+    for run in job.runs:
+        if epoch in run.test_epochs and serving_training(run, epoch, job.trainings) == training.name:
+            m = summary["metrics"]
+            print(f"{run.name} epoch {epoch}: PSNR {report.fmt(m['model']['psnr']['mean'], 2)} dB "
+                  f"(input {report.fmt(m['input']['psnr']['mean'], 2)}, "
+                  f"bicubic {report.fmt(m['bicubic']['psnr']['mean'], 2)})", flush=True)
+            if job.visdom:
+                show_progress(job, run.name, epoch, m["model"]["psnr"]["mean"], m["input"]["psnr"]["mean"])
+    return None
 
 
 def launch_local(jobs: list[Job], gpus: list[str]) -> list[dict]:
@@ -342,7 +427,7 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
     except ValueError:
         raise PlanError(f"--test_epochs {args.test_epochs}: use E1,E2,... or START:STOP:STEP") from None
     runs = plan_runs(base, grid, args.repeats, test_epochs, defaults, args.test_every)
-    trainings = plan_trainings(runs, defaults, share=not args.no_share)
+    trainings = plan_for_schedule(runs, defaults, not args.no_share, lr_schedule(upstream))
     sweep_dir = args.sweep_dir.resolve()
     notes = plan_devices(args, [t.flags for t in trainings], options, flavour, upstream)
     wandb = any(t.flags.get("use_wandb") is True for t in trainings)
@@ -353,8 +438,9 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
                 str(sweep_dir / "checkpoints"), str(sweep_dir / "results"), options["test"], args.num_test,
                 os.getcwd(), args.verbose,
                 (args.visdom_server, args.visdom_port, f"sweep_{sweep_dir.name}") if args.visdom_port else None,
-                flavour=flavour, processes=args.gpus_per_run, env=env)
-            for t in trainings]
+                flavour=flavour, processes=args.gpus_per_run, env=env,
+                branches=[b for b in trainings if b.trunk == t.name])
+            for t in trainings if not t.trunk]
     return runs, trainings, jobs
 
 
@@ -365,25 +451,83 @@ def launch_slots(args: argparse.Namespace) -> list[str]:
     return [upstream_commands.SCHEDULER if job_gpus(args) else upstream_commands.CPU]
 
 
+def lr_schedule(upstream: Path) -> bool | None:
+    """Whether upstream's train.py steps the lr at the start of each epoch (pinned), at the end
+    (newest: False), or None when its train.py does not tell."""
+    try:
+        return lr_steps_at_epoch_start((Path(upstream) / "train.py").read_text(errors="replace"))
+    except OSError:
+        return None
+
+
+SCHEDULE_NOTES = {
+    True: "upstream's train.py steps the lr at the start of each epoch (the pinned commit), so a run of N epochs "
+          "with --n_epochs_decay 0 trains epoch N at lr 0: a shared training serves its epochs before N, and a "
+          "one-epoch branch from the shared epoch N-1 (--continue_train, at lr 0 too) serves epoch N",
+    False: "upstream's train.py steps the lr at the end of each epoch, so a shared training's epoch N is the "
+           "N-epoch run's epoch N",
+    None: "cannot tell when upstream's train.py steps the lr, so every run trains alone",
+}
+
+
+def plan_for_schedule(runs: list[Run], defaults: dict, share: bool, step_at_start: bool | None) -> list[Training]:
+    """The trainings, shared only where the lr schedule makes a shared epoch the same as a run's own:
+    exact under the newest upstream, with one-epoch branches under the pinned one, none when unknown."""
+    trainings = plan_trainings(runs, defaults, share=share and step_at_start is not None)
+    return branch_last_epochs(trainings, runs) if step_at_start else trainings
+
+
 def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job], slot: str) -> None:
-    """The dry run: each training's command (on device slot `slot`), the runs it serves, what is done."""
+    """The dry run: each training's command (on device slot `slot`), the runs it serves, what is done;
+    which checkpoint serves each branch and why."""
     shared, alone = epochs_trained(trainings, runs)
-    print(f"{len(runs)} runs in {len(trainings)} trainings: {shared} epochs trained ({alone} without sharing)")
+    branches = sum(len(job.branches) for job in jobs)
+    print(f"{len(runs)} runs in {len(jobs)} trainings" + (f" + {branches} one-epoch branches" if branches else "")
+          + f": {shared} epochs trained ({alone} without sharing)")
+    if jobs and any(len(t.serves) > 1 for t in trainings):
+        print(SCHEDULE_NOTES[lr_schedule(Path(jobs[0].upstream))])
     for job in jobs:
         t = job.training
         ckpt = Path(job.checkpoints_dir)
-        start = resume_point(t, saved_epochs(ckpt / t.name))
+        start = resume_point(t, checkpoints.complete_epochs(ckpt / t.name, move_broken=False))
         done = [e for e in t.test_epochs if summary_path(job, e).exists()]
         state = "trained" if start is None else f"resume after epoch {start}" if start else "to train"
         print(f"\n{t.name}: {t.total_epochs} epochs, {state}; tested at {t.test_epochs}, done {done}")
         if len(t.serves) > 1:
             print(f"  shared by: {', '.join(t.serves)}")
-        flags = flags_for_train(t, ckpt, upstream_commands.gpu_ids_flag(job.flavour, slot, job.processes), start or 0)
-        argv = upstream_commands.train_argv(job.python, job.upstream, to_argv(flags), job.processes)
-        print("  $ " + upstream_commands.shell_line(argv, slot_env(job, slot)))
+        print("  $ " + upstream_commands.shell_line(*train_command(job, t, slot, start or 0)))
+        for b in job.branches:
+            print_branch(job, b, slot)
+
+
+def print_branch(job: Job, branch: Training, slot: str) -> None:
+    """One branch of the dry run: where its epoch comes from, and its command."""
+    epoch = branch.total_epochs
+    done = all(summary_path(job, e, branch.name).exists() for e in branch.test_epochs)
+    origin = f"{branch.trunk}'s epoch {branch.start_epoch}" if branch.start_epoch else "a fresh start"
+    print(f"  {branch.name} epoch {epoch}: {origin} + 1 epoch at lr 0, as its own run trains epoch {epoch}; "
+          + ("done" if done else "to train"))
+    print("    $ " + upstream_commands.shell_line(*train_command(job, branch, slot, branch.start_epoch)))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Plan, run and tabulate; Ctrl-C ends the running trainings and exits 130 with one line."""
+    STOPPING.clear()
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, on_signal) for sig in handled} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        return plan_and_run(argv)
+    except (KeyboardInterrupt, Interrupted) as err:
+        print("sweep: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 128 + (err.args[0] if err.args and isinstance(err.args[0], int) else signal.SIGINT)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def plan_and_run(argv: list[str] | None = None) -> int:
+    """The sweep itself: exit status 0, 1 if a run failed, 2 for a plan that cannot run."""
     args, base_argv = parse_args(argv)
     try:
         runs, trainings, jobs = prepare(args, base_argv)

@@ -3,10 +3,14 @@
 A sweep is base flags (anything train.py takes) plus grid axes over any
 flag, plus the epochs to test. Each grid point (times --repeats) is a run
 with a stable name in the study's style (BS64_N40_D0, LRx20, _r2). Runs
-that differ only in n_epochs with n_epochs_decay 0 have the same weights at
-epoch N (the learning rate is constant until the decay starts), so one
-training to the largest N serves them all. The plan also says, from what is
-on disk, what is done and where an interrupted training resumes.
+that differ only in n_epochs with n_epochs_decay 0 share one training (the
+trunk) to the largest N. When train.py steps the learning rate at the end of
+each epoch (newest upstream) the trunk's epoch N is the N-epoch run's epoch
+N. When it steps it at the start (the pinned upstream) an N-epoch run trains
+epoch N at lr 0, so the trunk serves its epochs before N and a one-epoch
+branch from the trunk's epoch N-1 (at lr 0 too) serves epoch N. The plan
+also says, from what is on disk, what is done and where an interrupted
+training resumes.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 # upstream's defaults for the flags that make up a name (train_options.py)
@@ -49,6 +53,8 @@ class Training:
     test_epochs: list[int]
     save_epoch_freq: int
     serves: list[str] = field(default_factory=list)
+    trunk: str = ""  # a branch: the training whose checkpoint of epoch start_epoch it continues
+    start_epoch: int = 0
 
 
 def parse_values(text: str) -> list[str]:
@@ -236,6 +242,59 @@ def plan_trainings(runs: list[Run], defaults: dict, share: bool = True) -> list[
     return trainings
 
 
+def lr_steps_at_epoch_start(train_py: str) -> bool | None:
+    """Whether upstream's train.py calls update_learning_rate() before an epoch's batches (the pinned
+    commit: epoch e of a run with epoch_count 1 trains at factor 1 - max(0, e + 1 - n_epochs) /
+    (n_epochs_decay + 1)) or after them (newest upstream: e instead of e + 1); None when it cannot tell."""
+    loop = train_py.find("for epoch in range(")
+    step = train_py.find("update_learning_rate(", loop)
+    batches = train_py.find("enumerate(dataset)", loop)
+    if min(loop, step, batches) < 0:
+        return None
+    return step < batches
+
+
+def branch_last_epochs(trainings: list[Training], runs: list[Run]) -> list[Training]:
+    """The trainings under the pinned schedule (lr stepped at the start of each epoch), where an
+    N-epoch run with n_epochs_decay 0 trains its epoch N at lr 0 and a longer shared training does not.
+
+    A run shorter than its trunk that is tested at its last epoch N gets a branch: the trunk's epoch
+    N-1 checkpoint plus one `--continue_train --epoch N-1 --epoch_count N` epoch, which runs at lr 0
+    as the run would (Adam's state is irrelevant at lr 0; only batch-norm statistics move). Its other
+    tested epochs stay the trunk's, which saves the branches' start epochs too (PlanError when the
+    user fixed a save_epoch_freq that does not). Returns each trunk followed by its branches.
+    """
+    by_name = {r.name: r for r in runs}
+    planned = []
+    for trunk in trainings:
+        members = [by_name[name] for name in trunk.serves]
+        branches = [Training(r.name, r.flags, r.total_epochs, [r.total_epochs], 1, [r.name], trunk.name,
+                             r.total_epochs - 1)
+                    for r in members if r.total_epochs < trunk.total_epochs and r.total_epochs in r.test_epochs]
+        branched = {b.name for b in branches}
+        tested = sorted({e for r in members for e in r.test_epochs
+                         if not (r.name in branched and e == r.total_epochs)})
+        kept = tested + [trunk.total_epochs] + [b.start_epoch for b in branches if b.start_epoch]
+        fixed = trunk.flags.get("save_epoch_freq")  # the user's: it must save the branches' start epochs
+        unsaved = [b for b in branches if fixed is not None and b.start_epoch % int(fixed)]
+        if unsaved:
+            raise PlanError(f"--save_epoch_freq {fixed} never saves epoch {unsaved[0].start_epoch} of {trunk.name}, "
+                            f"from which {unsaved[0].name} branches under the pinned upstream's lr schedule: drop it "
+                            "(the sweep then saves what it needs) or pass --no_share")
+        freq = int(fixed) if fixed is not None else math.gcd(*kept)
+        planned += [replace(trunk, test_epochs=tested, save_epoch_freq=freq), *branches]
+    return planned
+
+
+def serving_training(run: Run, epoch: int, trainings: list[Training]) -> str:
+    """The training whose checkpoint stands for `run` at `epoch`: its branch at its last epoch, else
+    the training that serves it."""
+    for t in trainings:
+        if t.trunk and t.name == run.name and t.total_epochs == epoch:
+            return t.name
+    return run.training
+
+
 def saved_epochs(checkpoints: Path) -> list[int]:
     """Numbered generator checkpoints (<epoch>_net_G.pth) of one training, ascending."""
     found = (re.fullmatch(r"(\d+)_net_G\.pth", p.name) for p in checkpoints.glob("*_net_G.pth"))
@@ -279,5 +338,5 @@ def parse_epoch_times(log_text: str) -> dict[int, float]:
 
 
 def epochs_trained(trainings: list[Training], runs: list[Run]) -> tuple[int, int]:
-    """(epochs trained with sharing, without): what sharing saves."""
-    return sum(t.total_epochs for t in trainings), sum(r.total_epochs for r in runs)
+    """(epochs trained with sharing, without): what sharing saves (a branch trains one epoch)."""
+    return sum(t.total_epochs - t.start_epoch for t in trainings), sum(r.total_epochs for r in runs)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The study's epoch sweep: normal epochs N = 10..150 (step 10) with no decay,
-# tested every 10 epochs. The runs share one training to 150 epochs (same
-# weights at epoch N while the lr is constant), so it costs 150 epochs, not 1200.
+# tested every 10 epochs. The runs share one training to 150 epochs, and each
+# run's last epoch (at lr 0 in the pinned upstream) is a one-epoch branch: 164 epochs, not 1200.
 # DECAY=0:100:10 adds the decay axis (each run with decay > 0 trains alone).
 #   bash scripts/sweep_epochs.sh datasets/vangogh_fixed/B [--batch_size 1 ...]
 # Environment: see scripts/sweep_common.sh (MODEL, PIXEL_SIZE, GPUS, LAUNCHER, SWEEP_DIR, SWEEP_OPTS).

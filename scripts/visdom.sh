@@ -19,7 +19,18 @@ url="http://localhost:$port"
 page() { python3 -c "import sys,urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode(errors='replace'))" "$url" 2>/dev/null; }
 answers() { page > /dev/null; }
 is_visdom() { page | grep -qi "visdom"; }
-ours_alive() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# the command line of a process (/proc on Linux, else ps); fails when there is no such process
+command_of() { if [ -r "/proc/$1/cmdline" ]; then tr '\0' ' ' < "/proc/$1/cmdline"; else ps -o args= -p "$1"; fi; }
+# true when the pid file names a live process that is the visdom server started here for this port
+# (a stale pid file may name an unrelated process that reused the number)
+ours_alive() {
+    [ -f "$pidfile" ] || return 1
+    local pid cmd
+    pid="$(cat "$pidfile")"
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    cmd="$(command_of "$pid" 2>/dev/null)" || return 1
+    [[ "$cmd" == *"visdom.server -port $port "* ]]
+}
 
 case "${1:-start}" in
 start)
@@ -42,13 +53,14 @@ start)
     bind=(-bind_local)
     [ "$host" != "localhost" ] && [ "$host" != "127.0.0.1" ] && bind=(--hostname "$host")
     nohup python -m visdom.server -port "$port" -env_path "$state/env" "${bind[@]}" > "$logfile" 2>&1 &
-    echo $! > "$pidfile"
+    server=$!
+    echo "$server" > "$pidfile"
     for _ in $(seq 60); do
         if answers; then
-            echo "visdom serves $url (pid $(cat "$pidfile"), log $logfile); train with --display_id 1 --display_port $port"
+            echo "visdom serves $url (pid $server, log $logfile); train with --display_id 1 --display_port $port"
             exit 0
         fi
-        if ! ours_alive; then break; fi
+        if ! kill -0 "$server" 2>/dev/null; then break; fi
         sleep 0.5
     done
     echo "visdom.sh: error: the server did not come up; see $logfile" >&2
@@ -60,8 +72,10 @@ stop)
         kill "$(cat "$pidfile")"
         rm -f "$pidfile"
         echo "stopped the visdom server on port $port"
-    else
+    elif [ -f "$pidfile" ]; then
+        echo "stale pid file $pidfile (pid $(cat "$pidfile") is not the visdom server started here on port $port): removed it, signalled nothing"
         rm -f "$pidfile"
+    else
         echo "no visdom server started by this script on port $port"
     fi
     ;;

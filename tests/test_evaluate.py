@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import csv
+import html
 import json
 import math
+import re
 import subprocess
 import sys
+import urllib.parse
 
 import numpy as np
 import pytest
@@ -13,6 +16,7 @@ from PIL import Image
 
 from plugins import evaluate, results, scores
 
+from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT
 from .results_tree import write_results_root, write_triplets
 
@@ -166,3 +170,39 @@ def test_json_is_strict_and_leaves_strings_alone(tmp_path):
     text = (tmp_path / "s.json").read_text()
     assert json.loads(text) == {"gain": None, "skipped": [{"file": "NaN.png", "x": [None]}]}
     assert "NaN.png" in text
+
+
+def test_16bit_and_truncated_jpeg_files(tmp_path):
+    """A 16-bit real_B scores as its 8-bit twin; JPEG data cut short (under a .png name) is listed."""
+    eight, deep = tmp_path / "eight" / "test_1" / "images", tmp_path / "deep" / "test_1" / "images"
+    for images in (eight, deep):
+        write_triplets(images, 3)
+        for i in range(3):  # grayscale triplets, so a 16-bit grayscale PNG can stand for real_B
+            for part in ("real_A", "fake_B", "real_B"):
+                Image.open(images / f"img00{i}_{part}.png").convert("L").save(images / f"img00{i}_{part}.png")
+    for i in range(3):
+        write_16bit_gray(deep / f"img00{i}_real_B.png", Image.open(eight / f"img00{i}_real_B.png"))
+    write_truncated_jpeg(deep / "img002_fake_B.png", Image.open(eight / "img002_fake_B.png"))
+    for images in (eight, deep):
+        assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1"]) == 0
+    rows = {name: read_csv(tmp_path / name / "test_1" / "metrics.csv") for name in ("eight", "deep")}
+    assert rows["deep"] == rows["eight"][:2]
+    skipped = json.loads((deep.parent / "summary.json").read_text())["skipped"]
+    assert skipped[0]["file"] == "img002_fake_B.png" and "truncated" in skipped[0]["reason"]
+
+
+def test_report_links_survive_hash_and_question_marks(tmp_path):
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 3)
+    for old, new in (("img000", "a#1"), ("img001", "b?2"), ("img002", "c 3%")):
+        for part in ("real_A", "fake_B", "real_B"):
+            (images / f"{old}_{part}.png").rename(images / f"{new}_{part}.png")
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1"]) == 0
+    page = images.parent / "index.html"
+    sources = [html.unescape(s) for s in re.findall(r'<img[^>]* src="([^"]+)"', page.read_text())]
+    triplet_links = [s for s in sources if "_B.png" in s or "_A.png" in s or "bicubic" in s]
+    assert len(triplet_links) >= 12
+    for src in triplet_links:
+        parts = urllib.parse.urlsplit(src)
+        assert not parts.query and not parts.fragment and not parts.scheme, src  # one relative path
+        assert (page.parent / urllib.parse.unquote(parts.path)).is_file(), src

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,10 +13,12 @@ from PIL import Image
 
 from plugins import pixelation
 
+from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "datasets"))
 import make_pixelated  # noqa: E402
+from make_pixelated import MANIFEST  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -102,3 +106,82 @@ def test_unreadable_photo_is_named(tmp_path):
     (photos / "broken.png").write_bytes(b"not a png")
     with pytest.raises(ValueError, match="broken.png: unreadable"):
         make_pixelated.build(photos, tmp_path / "o", size=32, pixel_size="8", test=0, progress=False)
+
+
+def photos_with(tmp_path, photo_dir, awkward: dict) -> Path:
+    """A copy of four photos plus awkward files: {name: writer(path, photo)}."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    sources = sorted(photo_dir.glob("*.png"))[:4]
+    for source in sources:
+        shutil.copy(source, photos / source.name)
+    for name, write in awkward.items():
+        write(photos / name, Image.open(sources[0]))
+    return photos
+
+
+def test_16bit_photo_is_built_like_its_8bit_twin(tmp_path, photo_dir):
+    twins = {}
+    photos = photos_with(tmp_path, photo_dir, {"deep.png": lambda p, img: twins.setdefault(
+        "deep", write_16bit_gray(p, img))})
+    twins["deep"].save(photos / "twin.png")
+    out = tmp_path / "ds"
+    make_pixelated.build(photos, out, "8", size=64, test=0, progress=False)
+    deep, twin = (np.asarray(Image.open(out / "B" / "train" / n)) for n in ("deep.png", "twin.png"))
+    assert np.array_equal(deep, twin) and deep.mean() < 200
+
+
+def test_truncated_jpeg_stops_the_build_and_leaves_nothing(tmp_path, photo_dir):
+    photos = photos_with(tmp_path, photo_dir, {"cut.jpg": write_truncated_jpeg})
+    with pytest.raises(ValueError, match=r"cut\.jpg: unreadable image .*--skip_bad"):
+        make_pixelated.build(photos, tmp_path / "ds", "8", size=64, test=0, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]  # no dataset, no partial folder
+
+
+def test_skip_bad_lists_the_file_and_counts_only_written_images(tmp_path, photo_dir, capsys):
+    photos = photos_with(tmp_path, photo_dir, {"cut.jpg": write_truncated_jpeg, "junk.png": lambda p, img:
+                                               p.write_bytes(b"not a png")})
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "datasets/make_pixelated.py"), "--photos", str(photos),
+                           "--out", str(tmp_path / "ds"), "--size", "64", "--pixel_size", "8:16", "--test", "2",
+                           "--skip_bad"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "skipped unreadable image" in proc.stderr and "cut.jpg" in proc.stderr and "junk.png" in proc.stderr
+    with open(tmp_path / "ds" / "manifest.csv") as f:
+        manifest = list(csv.DictReader(f))
+    assert len(manifest) == 4 and not {"cut.png", "junk.png"} & {r["file"] for r in manifest}
+    for split in ("train", "test"):
+        indexes = [int(r["index"]) for r in manifest if r["split"] == split]
+        assert indexes == list(range(len(indexes)))  # as the dataset mode counts the files it finds
+
+
+def test_a_build_is_renamed_into_place_at_the_end(tmp_path, photo_dir, monkeypatch):
+    out = tmp_path / "ds"
+    make_pixelated.build(photo_dir, out, "8", size=32, test=2, progress=False)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    seen = []
+    real_save = make_pixelated.save_png
+
+    def save_and_look(img, path):
+        seen.append((out / "A" / "train").exists() and len(list((out / "A" / "train").iterdir())))
+        if len(seen) == 7:
+            raise KeyboardInterrupt  # a kill in the middle of a rebuild
+        real_save(img, path)
+
+    monkeypatch.setattr(make_pixelated, "save_png", save_and_look)
+    with pytest.raises(KeyboardInterrupt):
+        make_pixelated.build(photo_dir, out, "16", size=32, test=2, progress=False)
+    assert set(seen) == {6}  # the old dataset stayed in place throughout
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # and is untouched, not half new
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
+    monkeypatch.setattr(make_pixelated, "save_png", real_save)
+    make_pixelated.build(photo_dir, out, "16", size=32, test=2, progress=False)
+    assert (out / MANIFEST).read_text() != before[out / MANIFEST].decode()
+    assert len(list((out / "A" / "train").iterdir())) == 6
+
+
+def test_a_foreign_folder_is_not_replaced(tmp_path, photo_dir):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(ValueError, match="not a dataset built by make_pixelated.py"):
+        make_pixelated.build(photo_dir, tmp_path / "mine", "8", size=32, test=2, progress=False)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"

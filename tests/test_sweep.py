@@ -3,18 +3,24 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from plugins import sweep
-from plugins.sweep_plan import (PlanError, Training, parse_epoch_times, parse_flags, parse_grid_arg, plan_runs,
-                                plan_trainings, resume_point, run_name, saved_epochs, flags_for_test, to_argv,
+from plugins import checkpoints, sweep
+from plugins.sweep_plan import (PlanError, Training, branch_last_epochs, epochs_trained, lr_steps_at_epoch_start,
+                                parse_epoch_times, parse_flags, parse_grid_arg, plan_runs, plan_trainings,
+                                resume_point, run_name, saved_epochs, serving_training, flags_for_test, to_argv,
                                 flags_for_train)
 
 from .conftest import REPO_ROOT
+from .training_logs import lr_per_epoch
 
 DEFAULTS = {"batch_size": 1, "n_epochs": 100, "n_epochs_decay": 100, "lr": 0.0002, "save_epoch_freq": 5,
             "gan_mode": "vanilla", "netG": "unet_256"}
@@ -128,22 +134,28 @@ def test_parse_epoch_times():
 
 STANDIN = REPO_ROOT / "tests" / "fixtures" / "standin_upstream"
 
+sys.path.insert(0, str(STANDIN))
+try:
+    import standin  # noqa: E402
+finally:
+    sys.path.remove(str(STANDIN))
+
+
 @pytest.fixture
-def fake(tmp_path, monkeypatch):
-    """A copy of the stand-in upstream (PIX2PIX_UPSTREAM), with its shims, and a dataroot."""
+def fake(tmp_path, monkeypatch, request):
+    """A copy of the stand-in upstream (PIX2PIX_UPSTREAM), with its shims, and a dataroot. Its train.py
+    steps the lr as the pinned upstream does; parametrize with 'newest' for the newest upstream's order."""
     upstream = tmp_path / "standin_upstream"
     shutil.copytree(STANDIN, upstream)
-    sys.path.insert(0, str(STANDIN))
-    try:
-        import standin
-    finally:
-        sys.path.remove(str(STANDIN))
+    if getattr(request, "param", "pinned") == "newest":
+        (upstream / "train.py").write_text(standin.newest_train_py((upstream / "train.py").read_text()))
     for relative, text in standin.shim_files().items():
         (upstream / relative).parent.mkdir(parents=True, exist_ok=True)
         (upstream / relative).write_text(text)
     monkeypatch.setenv("PIX2PIX_UPSTREAM", str(upstream))
     monkeypatch.delenv("FAKE_FAIL_NAME", raising=False)
     monkeypatch.delenv("FAKE_KILL_AFTER", raising=False)
+    monkeypatch.delenv("FAKE_SLEEP", raising=False)
     (tmp_path / "data" / "train").mkdir(parents=True)
     return tmp_path
 
@@ -163,6 +175,7 @@ def invocations(root: Path, name: str) -> list[list[str]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
+@pytest.mark.parametrize("fake", ["newest"], indirect=True)  # lr stepped at the end: shared epochs are exact
 def test_sweep_end_to_end_with_sharing(fake, capsys):
     assert run_sweep(fake, "--grid", "n_epochs=2,4", "--grid", "lr=0.0002,0.002", "--test_epochs", "2,4") == 0
     rows = table(fake)
@@ -190,7 +203,10 @@ def test_sweep_end_to_end_with_sharing(fake, capsys):
     assert invocations(fake, "BS1_N4_D0") == calls
 
 
-def test_killed_training_resumes_with_the_right_epoch_count(fake, monkeypatch):
+# the lr factors of N2 D2's four epochs: the pinned upstream steps before each epoch, the newest after
+@pytest.mark.parametrize("fake, factors", [("pinned", (1, 2 / 3, 1 / 3, 0)), ("newest", (1, 1, 2 / 3, 1 / 3))],
+                         indirect=["fake"])
+def test_killed_training_resumes_with_the_right_epoch_count(fake, factors, monkeypatch):
     monkeypatch.setenv("FAKE_KILL_AFTER", "2")
     assert run_sweep(fake, "--test_epochs", "2,4", base=("--n_epochs", "2", "--n_epochs_decay", "2")) == 1
     rows = table(fake)
@@ -203,8 +219,8 @@ def test_killed_training_resumes_with_the_right_epoch_count(fake, monkeypatch):
     assert resumed[resumed.index("--epoch") + 1] == "2" and resumed[resumed.index("--epoch_count") + 1] == "3"
     assert [r["status"] for r in table(fake)] == ["done", "done"]
     # the resumed schedule equals an uninterrupted one (the stand-in sums its lr per epoch)
-    ckpt = json.loads((fake / "sw/checkpoints/BS1_N2_D2/4_net_G.pth").read_text())
-    assert ckpt["weights"] == pytest.approx(0.0002 * (1 + 1 + 2 / 3 + 1 / 3))
+    ckpt = standin.load_checkpoint(fake / "sw/checkpoints/BS1_N2_D2/4_net_G.pth")
+    assert ckpt["weights"] == pytest.approx(0.0002 * sum(factors))
 
 
 def test_a_failing_run_is_recorded_and_the_others_go_on(fake, monkeypatch):
@@ -225,6 +241,7 @@ def test_submitit_local_launcher(fake):
     assert any((fake / "sw" / "submitit").iterdir())
 
 
+@pytest.mark.parametrize("fake", ["newest"], indirect=True)
 def test_dry_run_prints_plan_and_runs_nothing(fake, capsys):
     assert run_sweep(fake, "--dry_run", "--grid", "n_epochs=10:30:10", "--test_epochs", "10,20,30") == 0
     out = capsys.readouterr().out
@@ -239,6 +256,8 @@ def test_dry_run_prints_plan_and_runs_nothing(fake, capsys):
     (["--test_epochs", "500"], (), "never saved"),
     ([], ("--no_such_flag", "1"), "--no_such_flag is not an option"),
     ([], ("--name", "x"), "set by the sweep itself"),
+    (["--grid", "n_epochs=2,4", "--test_epochs", "2,4"], ("--save_epoch_freq", "2"),
+     "--save_epoch_freq 2 never saves epoch 1 of BS1_N4_D0, from which BS1_N2_D0 branches"),
 ])
 def test_bad_input_is_one_line_before_anything_runs(fake, capsys, options, base, message):
     assert run_sweep(fake, *options, base=("--n_epochs_decay", "0", *base)) == 2
@@ -263,3 +282,159 @@ def test_test_every_follows_each_run():
 def test_bad_test_epochs_is_one_line(fake, capsys):
     assert run_sweep(fake, "--test_epochs", "ten") == 2
     assert "--test_epochs ten" in capsys.readouterr().err
+
+
+# ---- the pinned lr schedule: shared runs must equal standalone ones ----------------------------
+
+PINNED_LOOP = "for epoch in range(1, 3):\n    model.update_learning_rate()\n    for i, data in enumerate(dataset):\n"
+NEWEST_LOOP = ("for epoch in range(1, 3):\n    for i, data in enumerate(dataset):\n        pass\n"
+               "    model.update_learning_rate()\n")
+
+
+def test_lr_schedule_is_read_from_train_py():
+    assert lr_steps_at_epoch_start(PINNED_LOOP) is True
+    assert lr_steps_at_epoch_start(NEWEST_LOOP) is False
+    assert lr_steps_at_epoch_start("print('no loop')") is None
+    text = (STANDIN / "train.py").read_text()
+    assert lr_steps_at_epoch_start(text) is True and lr_steps_at_epoch_start(standin.newest_train_py(text)) is False
+
+
+def test_study_epoch_grid_under_the_pinned_schedule():
+    grid = {"n_epochs": [str(n) for n in range(10, 151, 10)], "n_epochs_decay": ["0"]}
+    runs = plan_runs({"batch_size": "1"}, grid, 1, None, DEFAULTS, test_every=10)
+    trainings = branch_last_epochs(plan_trainings(runs, DEFAULTS), runs)
+    trunk, branches = trainings[0], trainings[1:]
+    assert trunk.name == "BS1_N150_D0" and not trunk.trunk and trunk.test_epochs == list(range(10, 151, 10))
+    assert [(b.name, b.start_epoch, b.test_epochs) for b in branches] == \
+        [(f"BS1_N{n}_D0", n - 1, [n]) for n in range(10, 141, 10)]
+    assert trunk.save_epoch_freq == 1  # it saves 9, 19, ... for the branches
+    assert epochs_trained(trainings, runs) == (150 + 14, 1200)
+    n20 = next(r for r in runs if r.name == "BS1_N20_D0")
+    assert serving_training(n20, 10, trainings) == "BS1_N150_D0"  # epoch 10 < 20: full lr in both
+    assert serving_training(n20, 20, trainings) == "BS1_N20_D0"  # its last epoch, at lr 0: the branch
+    assert flags_for_train(branches[1], Path("ck"), "-1", branches[1].start_epoch) == {
+        **n20.flags, "name": "BS1_N20_D0", "checkpoints_dir": "ck", "save_epoch_freq": "1", "gpu_ids": "-1",
+        "continue_train": True, "epoch": "19", "epoch_count": "20"}
+
+
+def test_a_fixed_save_epoch_freq_is_kept_under_the_pinned_schedule():
+    """The user's save_epoch_freq stays the trunk's; a branch it never saves the start of is refused."""
+    runs = plan_runs({"n_epochs_decay": "0", "save_epoch_freq": "2"}, {"n_epochs": ["6", "8"]}, 1, [4], DEFAULTS)
+    trainings = branch_last_epochs(plan_trainings(runs, DEFAULTS), runs)
+    assert [(t.name, t.save_epoch_freq) for t in trainings] == [("BS1_N8_D0", 2)]  # no branch; gcd would be 4
+    runs = plan_runs({"n_epochs_decay": "0", "save_epoch_freq": "2"}, {"n_epochs": ["4", "8"]}, 1, [4, 8], DEFAULTS)
+    with pytest.raises(PlanError, match="--save_epoch_freq 2 never saves epoch 3 of BS1_N8_D0, from which "
+                                        "BS1_N4_D0 branches"):
+        branch_last_epochs(plan_trainings(runs, DEFAULTS), runs)
+
+
+def checkpoint_of(root: Path, training: str, epoch: int) -> dict:
+    return standin.load_checkpoint(root / "sw" / "checkpoints" / training / f"{epoch}_net_G.pth")
+
+
+def test_shared_runs_equal_standalone_runs_under_the_pinned_schedule(fake, tmp_path):
+    assert run_sweep(fake, "--grid", "n_epochs=2,4", "--test_epochs", "2,4") == 0
+    shared = {(r["run"], r["epoch"]): r for r in table(fake)}
+    assert shared[("BS1_N2_D0", "2")]["training"] == "BS1_N2_D0"  # the branch
+    assert shared[("BS1_N4_D0", "2")]["training"] == "BS1_N4_D0"
+    branch = invocations(fake, "BS1_N2_D0")[0]
+    assert branch[branch.index("--epoch") + 1] == "1" and branch[branch.index("--epoch_count") + 1] == "2"
+    assert "--continue_train" in branch
+    standalone = tmp_path / "alone"
+    (standalone / "data" / "train").mkdir(parents=True)
+    assert run_sweep(standalone, "--grid", "n_epochs=2", "--test_epochs", "2") == 0
+    mine, its = checkpoint_of(fake, "BS1_N2_D0", 2), checkpoint_of(standalone, "BS1_N2_D0", 2)
+    assert mine == its == {"epoch": 2, "weights": pytest.approx(0.0002), "bn": 2}  # epoch 2 at lr 0
+    assert checkpoint_of(fake, "BS1_N4_D0", 2)["weights"] == pytest.approx(0.0004)  # what sharing served before
+    # the lr each epoch trained at: the trunk's epoch 1, then the branch's epoch 2
+    logs = fake / "sw" / "checkpoints"
+    lrs = {**{e: lr for e, lr in lr_per_epoch((logs / "BS1_N4_D0" / "train.log").read_text()).items() if e < 2},
+           **lr_per_epoch((logs / "BS1_N2_D0" / "train.log").read_text())}
+    assert lrs == lr_per_epoch((standalone / "sw/checkpoints/BS1_N2_D0/train.log").read_text()) == {1: 0.0002, 2: 0}
+    alone = {(r["run"], r["epoch"]): r for r in table(standalone)}
+    assert shared[("BS1_N2_D0", "2")]["psnr_model"] == alone[("BS1_N2_D0", "2")]["psnr_model"]
+
+
+def test_dry_run_says_which_checkpoint_serves_which_run(fake, capsys):
+    assert run_sweep(fake, "--dry_run", "--grid", "n_epochs=10:30:10", "--test_epochs", "10,20,30") == 0
+    out = capsys.readouterr().out
+    assert "3 runs in 1 trainings + 2 one-epoch branches: 32 epochs trained (60 without sharing)" in out
+    assert "steps the lr at the start of each epoch" in out
+    assert "BS1_N10_D0 epoch 10: BS1_N30_D0's epoch 9 + 1 epoch at lr 0" in out
+    assert "--continue_train --epoch 19 --epoch_count 20" in out
+    assert not (fake / "sw" / "checkpoints").exists()
+
+
+# ---- torn checkpoints ---------------------------------------------------------------------------
+
+def tear(run_dir: Path, epoch: int) -> None:
+    """A kill during upstream's save of `epoch`: G cut short, D never written."""
+    g = run_dir / f"{epoch}_net_G.pth"
+    g.write_bytes(g.read_bytes()[:20])
+    (run_dir / f"{epoch}_net_D.pth").unlink()
+
+
+def test_complete_epochs_move_torn_ones_aside(tmp_path, capsys):
+    for epoch in (2, 4, 6):
+        for net in "GD":
+            standin.save_checkpoint(tmp_path / f"{epoch}_net_{net}.pth", {"epoch": epoch})
+    (tmp_path / "6_net_D.pth").unlink()  # G saved without D
+    (tmp_path / "4_net_G.pth").write_bytes(b"\x80\x02")  # truncated
+    assert checkpoints.network_names(p.name for p in tmp_path.glob("*.pth")) == {"G", "D"}
+    assert checkpoints.complete_epochs(tmp_path, move_broken=False) == [2]
+    assert (tmp_path / "6_net_G.pth").exists()  # only reported
+    assert checkpoints.complete_epochs(tmp_path) == [2]
+    lines = [line for line in capsys.readouterr().out.splitlines() if "move" in line]
+    assert len(lines) == 4 and "6_net_D.pth missing" in lines[-2] and "4_net_G.pth does not load" in lines[-1]
+    assert sorted(p.name for p in (tmp_path / "broken").iterdir()) == ["4_net_D.pth", "4_net_G.pth", "6_net_G.pth"]
+    assert saved_epochs(tmp_path) == [2]
+
+
+def test_resume_survives_a_torn_checkpoint(fake, capsys):
+    flags = ("--n_epochs", "4", "--n_epochs_decay", "0")
+    assert run_sweep(fake, "--test_epochs", "2,4", base=flags) == 0
+    run_dir = fake / "sw" / "checkpoints" / "BS1_N4_D0"
+    complete = checkpoint_of(fake, "BS1_N4_D0", 4)
+    tear(run_dir, 4)
+    (fake / "sw" / "results" / "BS1_N4_D0" / "test_4" / "summary.json").unlink()
+    capsys.readouterr()
+    assert run_sweep(fake, "--test_epochs", "2,4", base=flags) == 0
+    notice = [line for line in capsys.readouterr().out.splitlines() if "is torn" in line]
+    assert len(notice) == 1 and "epoch 4" in notice[0] and "4_net_D.pth missing" in notice[0]
+    assert sorted(p.name for p in (run_dir / "broken").iterdir()) == ["4_net_G.pth"]
+    resumed = [c for c in invocations(fake, "BS1_N4_D0") if c[0] != "test.py"][-1]
+    assert resumed[resumed.index("--epoch") + 1] == "2" and resumed[resumed.index("--epoch_count") + 1] == "3"
+    assert checkpoint_of(fake, "BS1_N4_D0", 4) == complete
+    assert [r["status"] for r in table(fake)] == ["done", "done"]
+
+
+# ---- Ctrl-C ----------------------------------------------------------------------------------------
+
+def wait_for(condition, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_ctrl_c_is_one_line_ends_the_training_and_resumes(fake):
+    argv = [sys.executable, "-m", "plugins.sweep", "--test_epochs", "2", "--sweep_dir", str(fake / "sw"), "--gpus",
+            "cpu", "--", "--dataroot", str(fake / "data"), "--model", "pix2pix", "--n_epochs", "2",
+            "--n_epochs_decay", "0"]
+    proc = subprocess.Popen(argv, cwd=REPO_ROOT, env=dict(os.environ, FAKE_SLEEP="60"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    pid_file = fake / "sw" / "checkpoints" / "BS1_N2_D0" / "train.pid"
+    try:
+        wait_for(pid_file.exists)
+        wait_for(lambda: pid_file.read_text() != "")
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert err.strip().splitlines() == ["sweep: interrupted; rerun the same command to resume"]
+    with pytest.raises(ProcessLookupError):  # the training ended with the sweep
+        os.kill(int(pid_file.read_text()), 0)
+    rerun = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert [r["status"] for r in table(fake)] == ["done"]

@@ -1,0 +1,54 @@
+"""Load any image file as 8-bit pixels, scaling high bit depths instead of clipping them.
+
+PIL's `convert('RGB')` clips 16-bit and float pixels at 255, so a 16-bit
+grayscale PNG turns almost white. Here they are scaled: 16-bit to 8 bits by
+65535 -> 255 (exact for 8-bit data stored as 16), float by its range (0..1
+when no value exceeds 1, else 0..255, else 0..65535). PIL already reads
+16-bit RGB(A) PNGs as 8-bit. Every file is decoded fully, so a truncated one
+raises here (OSError) rather than later.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from PIL import Image
+
+# single-channel modes holding more than 8 bits: their full scale
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+WIDE_MODES = SIXTEEN_BIT_MODES + ("I", "F")
+
+
+def full_scale(mode: str, values: np.ndarray) -> float:
+    """The value that stands for white: 65535 for 16-bit modes; for 32-bit int ('I') and float ('F')
+    the smallest of 1 (float only), 255 and 65535 that no value exceeds (else the maximum)."""
+    if mode in SIXTEEN_BIT_MODES:
+        return 65535.0
+    peak = float(np.nanmax(values)) if values.size else 0.0
+    for scale in ((1.0,) if mode == "F" else ()) + (255.0, 65535.0):
+        if peak <= scale:
+            return scale
+    return peak
+
+
+def to_8bit(img: Image.Image) -> Image.Image:
+    """An 8-bit 'L' (grayscale) or 'RGB' image of `img`: wide modes scaled, every other mode converted
+    (alpha dropped, as convert('RGB') does)."""
+    if img.mode in WIDE_MODES:
+        values = np.asarray(img, dtype=np.float64)
+        scaled = np.nan_to_num(values, nan=0.0) * (255.0 / full_scale(img.mode, values))
+        return Image.fromarray(np.clip(np.rint(scaled), 0, 255).astype(np.uint8), "L")
+    return img if img.mode in ("L", "RGB") else img.convert("RGB")
+
+
+def load_8bit(path: str | os.PathLike) -> Image.Image:
+    """A file fully decoded as 8-bit 'L' or 'RGB' (grayscale stays grayscale)."""
+    with Image.open(path) as img:
+        img.load()  # the pixels stay in memory once the file is closed
+        return to_8bit(img)
+
+
+def load_rgb(path: str | os.PathLike) -> Image.Image:
+    """A file fully decoded as 8-bit RGB."""
+    img = load_8bit(path)
+    return img if img.mode == "RGB" else img.convert("RGB")
