@@ -36,7 +36,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from plugins import (atomic_write, checkpoints, evaluate, link, report, results, scores, upstream_commands,
-                     upstream_options)
+                     upstream_options, validation)
 from plugins.sweep_plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epoch_dir, epochs_trained,
                                 load_grid_file, lr_steps_at_epoch_start, parse_epoch_times, parse_flags, parse_grid_arg,
                                 parse_values, plan_runs, plan_trainings, resume_point, serving_training,
@@ -164,6 +164,9 @@ def table_row(run: Run, epoch: int, job: Job, status: str, sec_per_epoch: float 
         row.update(scores.headline(summary))
         row["report"] = summary.get("report")
     row["train_sec_per_epoch"] = sec_per_epoch
+    # the restore model's validation (--val_dataroot): the run's best epoch so far
+    row.update(validation.best_columns(Path(job.checkpoints_dir) / job.training.name / "val_log.csv",
+                                       min(epoch, run.total_epochs)))
     return row
 
 

@@ -8,19 +8,19 @@ import torch
 
 from plugins import evaluate, sample_photos
 
-from .upstream_runner import ONE_EPOCH, photo_dataroot, run_upstream, tiny_run_flags
+from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
 SRNET = ["--netG", "srnet_2blocks", "--ngf", "16", "--residual", "--base", "bicubic"]
 
 
-def flags(upstream_root, photo_dir, tmp_path, name, *extra):
-    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), name, "restore", tmp_path / "ck")
+def flags(upstream, photo_dir, tmp_path, name, *extra):
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), name, "restore", tmp_path / "ck", upstream)
     return [*common, *extra]
 
 
 def test_zero_generator_scores_exactly_the_bicubic_row(upstream, photo_dir, tmp_path):
     common = flags(upstream, photo_dir, tmp_path, "zero", *SRNET, "--pixel_size", "20:40")
-    run_upstream(upstream, "train.py", *common, *ONE_EPOCH, "--lambda_GAN", "0")
+    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--lambda_GAN", "0")
     ck = tmp_path / "ck" / "zero"
     state = torch.load(ck / "1_net_G.pth", weights_only=True)
     torch.save({k: torch.zeros_like(v) for k, v in state.items()}, ck / "1_net_G.pth")
@@ -37,7 +37,7 @@ def test_zero_generator_scores_exactly_the_bicubic_row(upstream, photo_dir, tmp_
 
 def test_lambda_gan_zero_has_no_discriminator(upstream, photo_dir, tmp_path):
     common = flags(upstream, photo_dir, tmp_path, "l1", *SRNET)
-    run_upstream(upstream, "train.py", *common, *ONE_EPOCH, "--lambda_GAN", "0", "--print_freq", "1")
+    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--lambda_GAN", "0", "--print_freq", "1")
     ck = tmp_path / "ck" / "l1"
     assert {p.name for p in ck.glob("*.pth")} == {"1_net_G.pth", "latest_net_G.pth"}
     log = (ck / "loss_log.txt").read_text()
@@ -51,7 +51,7 @@ def test_validation_keeps_the_best_epoch_and_test_loads_it(upstream, photo_dir, 
     for name in ("coffee.png", "hubble_deep_field.jpg"):
         sample_photos.load_source(name).save(val / (name.split(".")[0] + ".png"))
     common = flags(upstream, photo_dir, tmp_path, "val", *SRNET)
-    proc = run_upstream(upstream, "train.py", *common, *ONE_EPOCH, "--n_epochs", "2", "--lambda_GAN", "0",
+    proc = run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--n_epochs", "2", "--lambda_GAN", "0",
                         "--val_dataroot", str(val), "--val_size", "6", "--save_best", "--pixel_repeat", "2",
                         "--pixel_rotate", "--preprocess", "crop", "--crop_size", "64")
     ck = tmp_path / "ck" / "val"
