@@ -48,8 +48,8 @@ class PixelatedDataset(BaseDataset):
         parser.add_argument('--pixel_skip_bad', action='store_true',
                             help='skip (and list) unreadable images instead of stopping')
         parser.add_argument('--pixel_repeat', type=int, default=1,
-                            help='samples per image per epoch; with --preprocess crop on whole photos each one is '
-                                 'a fresh random crop')
+                            help='training samples per image per epoch; with --preprocess crop on whole photos each '
+                                 'one is a fresh random crop')
         parser.add_argument('--pixel_rotate', action='store_true',
                             help='in training, also rotate by a random multiple of 90 degrees: with the flip, the '
                                  'eight rotations and reflections of a square')
@@ -193,5 +193,5 @@ class PixelatedDataset(BaseDataset):
                 'A_paths': path, 'B_paths': path, 'pixel_size': size}
 
     def __len__(self):
-        """Return the number of samples per epoch: images x --pixel_repeat."""
-        return len(self.paths) * self.opt.pixel_repeat
+        """Return the number of samples per epoch: images x --pixel_repeat in training, else the images."""
+        return len(self.paths) * (self.opt.pixel_repeat if self.drawing else 1)
