@@ -13,7 +13,6 @@ resize), and image i of a split gets the pixel size fixed by
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import sys
 from pathlib import Path
@@ -23,12 +22,13 @@ from PIL import Image
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import atomic_write, pixelation  # noqa: E402
+from plugins import atomic_write, pixelation, tables  # noqa: E402
 
 PRESETS = {"study-fixed": "64", "study-variational": "48:128"}
 # upstream's image extensions (data/image_folder.py)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff")
 MANIFEST = "manifest.csv"
+MANIFEST_COLUMNS = ["file", "split", "index", "pixel_size", "down", "up", "source"]
 SPLITS = ("train", "test")
 
 
@@ -105,11 +105,7 @@ def build(photos_dir: Path, out: Path, pixel_size: str = "64", down: str = pixel
         save_png(side_by_side(pixelated, photo), out / "AB" / split / name)
         rows.append({"file": name, "split": split, "index": index, "pixel_size": pixel,
                      "down": down, "up": up, "source": str(source)})
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]) if rows else ["file"])
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write.write_text(out / MANIFEST, text.getvalue())
+    tables.write_csv(out / MANIFEST, rows, MANIFEST_COLUMNS)
     return rows
 
 
