@@ -24,8 +24,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from plugins import atomic_write, evaluate, link, report, results, scores
-from plugins.sweep_plan import (PlanError, Run, Training, check_flags, epoch_dir, epochs_trained, load_grid_file,
+from plugins import evaluate, link, report, results, scores, tables
+from plugins.sweep_plan import (PlanError, Run, Training, check_flags, epochs_trained, load_grid_file,
                                 parse_epoch_times, parse_flags, parse_grid_arg, parse_values, plan_runs, plan_trainings,
                                 resume_point, saved_epochs, flags_for_test, to_argv, flags_for_train)
 
@@ -86,7 +86,7 @@ def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False) -> int:
 
 
 def summary_path(job: Job, epoch: int) -> Path:
-    return epoch_dir(Path(job.results_dir), job.training.name, epoch) / "summary.json"
+    return results.epoch_dir(Path(job.results_dir), job.training.name, epoch) / "summary.json"
 
 
 def seconds_per_epoch(job: Job) -> float | None:
@@ -138,9 +138,8 @@ def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
                       job.verbose) != 0:
             failed[epoch] = "test.py failed:\n" + log_tail(log)
             continue
-        images = epoch_dir(Path(job.results_dir), training.name, epoch) / "images"
-        summary = evaluate.evaluate_images_dir(results.ImagesDir(images, training.name, str(epoch)),
-                                               images.parent, progress=False)
+        images = results.images_dir(Path(job.results_dir), training.name, epoch)
+        summary = evaluate.evaluate_images_dir(images, images.epoch_dir, progress=False)
         if not summary["count"]:
             failed[epoch] = "nothing could be scored: " + json.dumps(summary["skipped"][:3])
             summary_path(job, epoch).unlink()
@@ -202,8 +201,8 @@ def write_table(sweep_dir: Path, rows: list[dict]) -> None:
     """sweep.csv / sweep.json, the PSNR-vs-epoch plot and an HTML index."""
     rows = sorted(rows, key=lambda r: (r["run"], r["epoch"]))
     columns = list(dict.fromkeys(k for r in rows for k in r if k != "report"))
-    atomic_write.write_text(sweep_dir / "sweep.csv", evaluate.csv_text(rows, columns))
-    evaluate.write_json(sweep_dir / "sweep.json", rows)
+    tables.write_csv(sweep_dir / "sweep.csv", rows, columns)
+    tables.write_json(sweep_dir / "sweep.json", rows)
     done = [r for r in rows if r["status"] == "done"]
     report.plot_epochs(done, sweep_dir / "sweep.png")
     report.write_comparison_html(sweep_dir / "index.html", done, [c for c in columns if c not in ("error",)],
@@ -324,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     sweep_dir = args.sweep_dir.resolve()
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    evaluate.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
+    tables.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
                                                   "trainings": [asdict(t) for t in trainings]})
     if args.launcher == "local":
         gpus = (args.gpus or default_gpus()).split(",")
