@@ -23,7 +23,7 @@ METHODS = ("model", "input", "bicubic")
 METRICS = ("psnr", "cosine", "ssim")
 BASELINES = ("input", "bicubic")
 DEFAULT_PSNR_CAP = 100.0  # dB; a 256x256 RGB uint8 pair differing in one unit scores 101
-CONVENTION_METRICS = ("psnr", "ssim", "gain")  # the columns a Convention changes
+CONVENTION_METRICS = ("psnr", "ssim", "gain", "win_rate")  # the columns a Convention changes
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class Convention:
 
     def label(self, column: str) -> str:
         """A column name as files show it: psnr_model -> psnr_y_crop4_model under this convention."""
-        metric, _, rest = column.partition("_")
-        return f"{metric}_{self.tag}_{rest}" if self.tag and rest and metric in CONVENTION_METRICS else column
+        metric = next((m for m in CONVENTION_METRICS if column.startswith(m + "_")), None)
+        return f"{metric}_{self.tag}{column[len(metric):]}" if self.tag and metric else column
 
     def labelled(self, row: dict) -> dict:
         """`row` with its keys labelled."""
@@ -61,9 +61,9 @@ class Convention:
 STUDY = Convention()
 
 
-def bicubic_baseline(real_a: np.ndarray) -> np.ndarray | None:
-    """Bicubic upscale of the low-resolution image recovered from real_A, or None."""
-    low = pixelation.recover_low_res(real_a)
+def bicubic_baseline(real_a: np.ndarray, low: np.ndarray | None = None) -> np.ndarray | None:
+    """Bicubic upscale of the low-resolution image behind real_A (recovered unless given), or None."""
+    low = pixelation.recover_low_res(real_a) if low is None else low
     if low is None:
         return None
     height, width = real_a.shape[:2]
@@ -80,14 +80,15 @@ def score_images(fake_b: np.ndarray, real_a: np.ndarray, real_b: np.ndarray,
     """
     metrics.check_pair(fake_b, real_b)
     metrics.check_pair(real_a, real_b)
-    bicubic = bicubic_baseline(real_a)
+    low = pixelation.recover_low_res(real_a)  # its side is the pixel size
+    bicubic = None if low is None else bicubic_baseline(real_a, low)
     images = {m: img for m, img in (("model", fake_b), ("input", real_a), ("bicubic", bicubic)) if img is not None}
     options = {"crop_border": convention.crop_border, "y_channel": convention.y_channel}
     scorers = {"psnr": lambda: [metrics.psnr(img, real_b, **options) for img in images.values()],
                "cosine": lambda: [metrics.cosine_similarity(img, real_b) for img in images.values()],
                "ssim": lambda: metrics.ssim_many(list(images.values()), real_b, **options)}
     scored = {metric: dict(zip(images, scorers[metric]())) for metric in which}
-    row: dict = {"pixel_size": None if bicubic is None else pixelation.recover_pixel_size(real_a), "note": ""}
+    row: dict = {"pixel_size": None if low is None else low.shape[0], "note": ""}
     for method in METHODS:
         for metric in METRICS:
             row[f"{metric}_{method}"] = scored.get(metric, {}).get(method)

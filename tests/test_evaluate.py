@@ -184,7 +184,7 @@ def test_sr_conventions_are_options_and_labelled(tmp_path):
     assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--out", str(tmp_path / "y"),
                           "--y_channel", "--crop_border", "4"]) == 0
     plain, luma = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("rgb", "y"))
-    assert plain["convention"] == {"y_channel": False, "crop_border": 0, "applies_to": ["psnr", "ssim", "gain"],
+    assert plain["convention"] == {"y_channel": False, "crop_border": 0, "applies_to": ["psnr", "ssim", "gain", "win_rate"],
                                    "description": "RGB, whole image"}
     assert luma["convention"]["y_channel"] and luma["convention"]["crop_border"] == 4
     assert luma["convention"]["description"] == "Y (BT.601 luma), 4 px border cropped"
@@ -205,7 +205,8 @@ def test_comparison_headers_carry_the_convention(tmp_path):
     root = write_results_root(tmp_path / "results", {"a": ["1", "2"]}, count=2)
     assert evaluate.main(["--results_dir", str(root), "--quiet", "--workers", "1", "--y_channel"]) == 0
     table = read_csv(root / "comparison.csv")
-    assert "psnr_y_model" in table[0] and "win_rate_input" in table[0] and "psnr_model" not in table[0]
+    assert {"psnr_y_model", "ssim_y_bicubic", "gain_y_input", "win_rate_y_input", "cosine_model"} <= set(table[0])
+    assert "psnr_model" not in table[0]
     assert "psnr_y_model" in json.loads((root / "comparison.json").read_text())[0]
     assert "psnr_y_model" in (root / "comparison.html").read_text()
 
