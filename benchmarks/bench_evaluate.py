@@ -1,14 +1,18 @@
 """Speed of plugins.evaluate against two references, measured in one run on the same files.
 
-(a) a naive loop: PIL decode + scikit-image PSNR and SSIM of model, input and
-    bicubic per image, in one process (the same scores evaluate computes);
-    expected evaluate --workers 2 >= 2x faster;
+(a) a naive loop: PIL decode + scikit-image peak_signal_noise_ratio and
+    structural_similarity(gaussian_weights=True, sigma=1.5,
+    use_sample_covariance=False) of model, input and bicubic per image, in
+    one process (the same scores evaluate computes, within 1e-6), against
+    evaluate --workers 2 with all three metrics; target >= 5x (issue 14);
 (b) decode-only of the same PNGs with PSNR and cosine only, one process,
     against evaluate --workers 2 --metrics psnr,cosine (the same scores:
     what the pipeline around the metrics costs); expected >= 0.8x.
-Prints images/s of each and both ratios.
+Each is timed --repeats times, interleaved, and the ratios use the fastest
+time of each: on a machine shared with other work that is the least
+disturbed one. Prints images/s of each and both ratios.
 
-    python benchmarks/bench_evaluate.py [--images 1000] [--size 256]
+    python benchmarks/bench_evaluate.py [--images 300] [--size 256] [--repeats 3]
 """
 from __future__ import annotations
 
@@ -54,24 +58,29 @@ def timed(fn, *args) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--images", type=int, default=1000, help="the study's test-set size")
+    parser.add_argument("--images", type=int, default=300)
     parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved timings of each; the fastest counts")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         images = Path(tmp) / "run" / "test_1" / "images"
-        write_triplets(images, args.images, size=args.size, pixel_size=64)
+        write_triplets(images, args.images, size=args.size, pixel_size=args.size // 4)
         cli = ["--results_dir", str(images), "--workers", "2", "--quiet", "--out", str(Path(tmp) / "out")]
-        times = {"evaluate --workers 2": timed(evaluate.main, cli),
-                 "naive skimage loop": timed(naive, images),
-                 "evaluate psnr,cosine": timed(evaluate.main, cli + ["--metrics", "psnr,cosine"]),
-                 "decode + psnr/cosine only": timed(decode_only, images)}
-    for name, seconds in times.items():
-        print(f"{name:28s} {args.images / seconds:7.1f} images/s")
-    ours = times["evaluate --workers 2"]
-    print(f"(a) evaluate vs naive loop:        {times['naive skimage loop'] / ours:.2f}x (expected >= 2)")
-    light = times["evaluate psnr,cosine"]
-    print(f"(b) evaluate psnr,cosine vs decode-only: {times['decode + psnr/cosine only'] / light:.2f}x "
-          "(expected >= 0.8)")
+        runs = {"evaluate --workers 2": lambda: evaluate.main(cli),
+                "naive skimage loop": lambda: naive(images),
+                "evaluate psnr,cosine": lambda: evaluate.main(cli + ["--metrics", "psnr,cosine"]),
+                "decode + psnr/cosine only": lambda: decode_only(images)}
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.repeats):
+            for name, run in runs.items():
+                times[name].append(timed(run))
+    best = {name: min(seconds) for name, seconds in times.items()}
+    for name, seconds in best.items():
+        print(f"{name:28s} {args.images / seconds:7.1f} images/s (fastest of {args.repeats})")
+    print(f"(a) evaluate vs naive loop:        {best['naive skimage loop'] / best['evaluate --workers 2']:.2f}x "
+          "(target >= 5)")
+    print(f"(b) evaluate psnr,cosine vs decode-only: "
+          f"{best['decode + psnr/cosine only'] / best['evaluate psnr,cosine']:.2f}x (expected >= 0.8)")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ the end, so a folder with manifest.csv is always complete; --skip_bad skips
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import os
 import shutil
@@ -28,12 +27,13 @@ from PIL import Image
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import atomic_write, image_io, pixelation  # noqa: E402
+from plugins import atomic_write, image_io, pixelation, tables  # noqa: E402
 
 PRESETS = {"study-fixed": "64", "study-variational": "48:128"}
 # upstream's image extensions (data/image_folder.py)
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".tif", ".tiff")
 MANIFEST = "manifest.csv"
+MANIFEST_COLUMNS = ["file", "split", "index", "pixel_size", "down", "up", "source"]
 SPLITS = ("train", "test")
 
 
@@ -141,11 +141,7 @@ def write_dataset(root: Path, splits: dict[str, list[str]], by_name: dict[str, P
                      "down": down, "up": up, "source": str(source)})
     if not rows:
         raise ValueError(f"no photo could be read ({len(skipped)} skipped)")
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write.write_text(root / MANIFEST, text.getvalue())
+    tables.write_csv(root / MANIFEST, rows, MANIFEST_COLUMNS)
     return rows
 
 

@@ -8,16 +8,14 @@ filter). Beside each images folder (or under --out) it writes metrics.csv
 (one row per image), summary.json, plots and index.html; with several
 folders also comparison.{csv,json,png,html} at their common root. Files that
 cannot be scored are listed in summary.json with the reason; the exit status
-is non-zero only when nothing could be scored.
+is non-zero only when nothing could be scored. --y_channel and --crop_border
+score PSNR and SSIM as BasicSR does; the files then name the convention
+(summary.json "convention", columns like psnr_y_crop4_model).
 """
 from __future__ import annotations
 
 import argparse
-import csv
 import functools
-import io
-import json
-import math
 import multiprocessing
 import os
 import sys
@@ -28,7 +26,7 @@ from tqdm import tqdm
 
 if not __package__:  # run as a script: python plugins/evaluate.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import atomic_write, image_io, report, results, scores  # noqa: E402
+from plugins import image_io, metrics, report, results, scores, tables  # noqa: E402
 
 CSV_COLUMNS = ["id", "pixel_size"] + [f"{m}_{x}" for m in scores.METRICS for x in scores.METHODS] + \
               [f"gain_{b}" for b in scores.BASELINES] + ["note"]
@@ -41,8 +39,8 @@ def load_png(path: Path) -> np.ndarray:
     return np.asarray(image_io.load_8bit(path))
 
 
-def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METRICS
-                  ) -> tuple[str, dict | None, str | None]:
+def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METRICS,
+                  convention: scores.Convention = scores.STUDY) -> tuple[str, dict | None, str | None]:
     """(id, row, None) or (id, None, reason): never raises for a bad file."""
     try:
         fake_b, real_a, real_b = (load_png(p) for p in (triplet.fake_B, triplet.real_A, triplet.real_B))
@@ -53,41 +51,23 @@ def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METR
             f"{p.name} {x.shape}" for p, x in zip((triplet.fake_B, triplet.real_A, triplet.real_B),
                                                   (fake_b, real_a, real_b)))
     try:
-        row = scores.score_images(fake_b, real_a, real_b, which)
+        metrics.check_pair(fake_b, real_b)
+        metrics.check_pair(real_a, real_b)
     except ValueError as err:
         return triplet.id, None, f"size mismatch: {err}"
+    try:
+        row = scores.score_images(fake_b, real_a, real_b, which, convention)
+    except ValueError as err:  # a border that leaves too little to score
+        return triplet.id, None, str(err)
     return triplet.id, {"id": triplet.id, **row}, None
 
 
-def csv_text(rows: list[dict], columns: list[str]) -> str:
-    """CSV of `rows` in `columns` (None as an empty cell)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
-    return out.getvalue()
-
-
-def json_safe(data):
-    """`data` with every nan float as None (JSON has no NaN)."""
-    if isinstance(data, dict):
-        return {k: json_safe(v) for k, v in data.items()}
-    if isinstance(data, (list, tuple)):
-        return [json_safe(v) for v in data]
-    return None if isinstance(data, float) and math.isnan(data) else data
-
-
-def write_json(path: Path, data: dict | list) -> None:
-    """Strict JSON (nan as null), atomically."""
-    atomic_write.write_text(path, json.dumps(json_safe(data), indent=2, default=str, allow_nan=False) + "\n")
-
-
 def evaluate_images_dir(images: results.ImagesDir, out: Path, pool=None, cap: float = scores.DEFAULT_PSNR_CAP,
-                        progress: bool = True, which: tuple[str, ...] = scores.METRICS) -> dict:
+                        progress: bool = True, which: tuple[str, ...] = scores.METRICS,
+                        convention: scores.Convention = scores.STUDY) -> dict:
     """Score one images folder, write its outputs into `out`, return its summary."""
     triplets, problems = results.find_triplets(images.path)
-    score = functools.partial(score_triplet, which=which)
+    score = functools.partial(score_triplet, which=which, convention=convention)
     scored = pool.imap(score, triplets, chunksize=2) if pool else map(score, triplets)
     rows, skipped = [], [{"file": f, "reason": r} for f, r in problems]
     for image_id, row, reason in tqdm(scored, total=len(triplets), desc=f"{images.run}/{images.epoch}",
@@ -97,26 +77,28 @@ def evaluate_images_dir(images: results.ImagesDir, out: Path, pool=None, cap: fl
         else:
             rows.append(scores.add_gains(row, cap))
     summary = {"images_dir": str(images.path), "run": images.run, "epoch": images.epoch,
-               **scores.summarize(rows, cap), "skipped": skipped,
+               "convention": convention.as_dict(), **scores.summarize(rows, cap), "skipped": skipped,
                "pattern": results.PATTERN}
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write.write_text(out / "metrics.csv", csv_text(rows, CSV_COLUMNS))
+    tables.write_csv(out / "metrics.csv", [convention.labelled(r) for r in rows],
+                     [convention.label(c) for c in CSV_COLUMNS])
     if rows:
         summary["report"] = str(report.write_report(out, rows, summary, {t.id: t for t in triplets}))
-    write_json(out / "summary.json", summary)
+    tables.write_json(out / "summary.json", summary)
     return summary
 
 
-def write_comparison(root: Path, summaries: list[dict]) -> list[dict]:
+def write_comparison(root: Path, summaries: list[dict], convention: scores.Convention = scores.STUDY) -> list[dict]:
     """comparison.{csv,json,png,html} at `root`: one row per (run, epoch)."""
     table = [{"run": s["run"], "epoch": s["epoch"], **scores.headline(s), "report": s.get("report")}
              for s in summaries if s["count"]]
     table.sort(key=lambda r: (r["run"], results.epoch_sort_key(r["epoch"])))
-    atomic_write.write_text(root / "comparison.csv", csv_text(table, COMPARISON_COLUMNS))
-    write_json(root / "comparison.json", table)
+    labelled, columns = [convention.labelled(r) for r in table], [convention.label(c) for c in COMPARISON_COLUMNS]
+    tables.write_csv(root / "comparison.csv", labelled, columns)
+    tables.write_json(root / "comparison.json", labelled)
     report.plot_epochs(table, root / "comparison.png")
-    report.write_comparison_html(root / "comparison.html", table, COMPARISON_COLUMNS, "comparison.png",
-                                 f"Comparison of {len(table)} evaluations")
+    report.write_comparison_html(root / "comparison.html", labelled, columns, "comparison.png",
+                                 f"Comparison of {len(table)} evaluations (PSNR, SSIM: {convention.describe()})")
     return table
 
 
@@ -140,8 +122,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="PSNR (dB) that stands for inf in means and gains")
     parser.add_argument("--metrics", default=",".join(scores.METRICS),
                         help="comma-separated subset of psnr,cosine,ssim (ssim costs most)")
+    parser.add_argument("--y_channel", action="store_true",
+                        help="PSNR and SSIM on the BT.601 luma (Y) of RGB images, as BasicSR's test_y_channel")
+    parser.add_argument("--crop_border", type=int, default=0,
+                        help="pixels cut from each side before PSNR and SSIM, as BasicSR's crop_border")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
+    if args.crop_border < 0:
+        parser.error(f"--crop_border {args.crop_border}: must be >= 0")
     args.metrics = tuple(m.strip() for m in args.metrics.split(","))
     unknown = set(args.metrics) - set(scores.METRICS)
     if unknown or "psnr" not in args.metrics:
@@ -156,17 +144,18 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
         raise FileNotFoundError(f"--results_dir {args.results_dir}: no test.py output found "
                                 f"(looked for images/{results.PATTERN})")
     several = len(found) > 1
+    convention = scores.Convention(args.y_channel, args.crop_border)
     pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     try:
         summaries = [evaluate_images_dir(d, output_dir(d, args.out, several), pool, args.psnr_cap, not args.quiet,
-                                         args.metrics)
+                                         args.metrics, convention)
                      for d in found]
     finally:
         if pool:
             pool.close()
             pool.join()
     if several:
-        write_comparison(args.out or args.results_dir, summaries)
+        write_comparison(args.out or args.results_dir, summaries, convention)
     return summaries
 
 
@@ -180,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     for s in summaries:
         m = s["metrics"]
         psnr = {k: m[k]["psnr"]["mean"] for k in scores.METHODS}
-        line = (f"{s['run']}/{s['epoch']}: {s['count']} images, PSNR model {report.fmt(psnr['model'], 2)} | "
+        convention = "" if s["convention"]["description"] == scores.STUDY.describe() else \
+            f" ({s['convention']['description']})"
+        line = (f"{s['run']}/{s['epoch']}: {s['count']} images, PSNR{convention} model {report.fmt(psnr['model'], 2)} | "
                 f"input {report.fmt(psnr['input'], 2)} | bicubic {report.fmt(psnr['bicubic'], 2)} dB")
         print(line + (f", {len(s['skipped'])} skipped" if s["skipped"] else ""))
         if s.get("report"):

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from plugins import atomic_write, evaluate, link, results, sample_photos, scores, sweep, upstream_options
+from plugins import atomic_write, evaluate, link, results, sample_photos, scores, sweep, tables, upstream_options
 from plugins.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
                                  table_row)
 from plugins.sweep_plan import to_argv
@@ -218,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             if (size, pixels) == tests[0]:
                 first_setting[recipe.name] = summary
     columns = list(rows[0])
-    atomic_write.write_text(out / "recipes.csv", evaluate.csv_text(rows, columns))
-    evaluate.write_json(out / "recipes.json", rows)
+    tables.write_csv(out / "recipes.csv", rows, columns)
+    tables.write_json(out / "recipes.json", rows)
     atomic_write.write_text(out / "recipes.md", markdown(rows))
     side_by_side(first_setting, out / "recipes_grid.png")
     print("\n" + markdown(rows) + f"\ntables: {out}/recipes.md, .csv, .json; pictures: {out}/recipes_grid.png")

@@ -94,13 +94,16 @@ def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, sho
     doc = dominate.document(title=f"Evaluation: {summary.get('run', '')} {summary.get('epoch', '')}")
     with doc:
         tags.h2(f"{summary.get('run', '')} / epoch {summary.get('epoch', '')}: {summary['count']} images")
-        tags.p(f"Images: {summary.get('images_dir', '')}. PSNR in dB, peak 255, capped at {cap:g} dB in means.")
-        _table(["", "PSNR mean", "PSNR median", "PSNR std", "cosine mean", "SSIM mean"],
+        convention = summary.get("convention", {}).get("description", scores.STUDY.describe())
+        tags.p(f"Images: {summary.get('images_dir', '')}. PSNR in dB, peak 255, capped at {cap:g} dB in means. "
+               f"PSNR and SSIM on {convention}; cosine on every RGB pixel.")
+        tag = "" if convention == scores.STUDY.describe() else f" [{convention}]"
+        _table(["", f"PSNR{tag} mean", f"PSNR{tag} median", f"PSNR{tag} std", "cosine mean", f"SSIM{tag} mean"],
                [[LABELS[m], summary["metrics"][m]["psnr"]["mean"], summary["metrics"][m]["psnr"]["median"],
                  summary["metrics"][m]["psnr"]["std"], summary["metrics"][m]["cosine"]["mean"],
                  summary["metrics"][m]["ssim"]["mean"]] for m in scores.METHODS])
         tags.p()
-        _table(["model vs", "mean PSNR gain (dB)", "95% interval", "win rate"],
+        _table(["model vs", f"mean PSNR{tag} gain (dB)", "95% interval", "win rate"],
                [[b, g["mean_psnr_db"], " .. ".join(fmt(v) for v in g["ci95_psnr_db"] or []), g["win_rate"]]
                 for b, g in summary["gain"].items()])
         if summary.get("skipped"):

@@ -1,8 +1,9 @@
-"""Find what upstream test.py wrote: image folders and (real_A, fake_B, real_B) triplets.
+"""Upstream test.py's results layout, known here only: where it writes and what it wrote.
 
 Layout: <results_dir>/<name>/<phase>_<epoch>/images/<id>_{real_A,fake_B,real_B}.png.
-A folder given by the user may be any level of it: the images folder, an
-epoch folder, a run folder or the results root.
+epoch_dir and images_dir say where one epoch's output goes; find_images_dirs
+and find_triplets read it back from a folder given at any level of it: the
+images folder, an epoch folder, a run folder or the results root.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUFFIXES = ("real_A", "fake_B", "real_B")
+IMAGES = "images"
 PATTERN = "<id>_fake_B.png with <id>_real_A.png and <id>_real_B.png"
 EPOCH_DIR = re.compile(r"^(?P<phase>[^_]+)_(?P<epoch>.+)$")
 
@@ -34,6 +36,16 @@ class ImagesDir:
     @property
     def epoch_dir(self) -> Path:
         return self.path.parent
+
+
+def epoch_dir(results_dir: Path, name: str, epoch: str | int, phase: str = "test") -> Path:
+    """Where test.py --results_dir --name --epoch --phase writes one epoch (and evaluate its summary)."""
+    return Path(results_dir) / name / f"{phase}_{epoch}"
+
+
+def images_dir(results_dir: Path, name: str, epoch: str | int, phase: str = "test") -> ImagesDir:
+    """The images folder test.py fills for one epoch, with its run and epoch."""
+    return ImagesDir(epoch_dir(results_dir, name, epoch, phase) / IMAGES, name, str(epoch))
 
 
 def find_triplets(images: Path) -> tuple[list[Triplet], list[tuple[str, str]]]:
@@ -76,7 +88,7 @@ def find_images_dirs(results_dir: Path, name: str | None = None, epoch: str | No
     if _has_images(results_dir):
         found = [results_dir]
     else:
-        found = [d for pattern in ("images", "*/images", "*/*/images")
+        found = [d for pattern in (IMAGES, f"*/{IMAGES}", f"*/*/{IMAGES}")
                  for d in sorted(results_dir.glob(pattern)) if d.is_dir()]
     dirs = [_describe(d) for d in found]
     return [d for d in dirs if (name is None or d.run == name) and (epoch is None or d.epoch == epoch)]

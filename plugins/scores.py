@@ -5,11 +5,13 @@ the low-resolution image behind real_A are each scored against the real
 image (real_B). A model is only good if it beats both baselines.
 Identical images have infinite PSNR: rows keep inf, and means, spreads and
 gains use PSNR capped at a stated value, so one image cannot make a mean
-infinite.
+infinite. PSNR and SSIM (and so the gains) follow a Convention: the study's
+(RGB, whole image) or BasicSR's options; cosine always uses every RGB pixel.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Iterable
 
 import numpy as np
@@ -21,11 +23,47 @@ METHODS = ("model", "input", "bicubic")
 METRICS = ("psnr", "cosine", "ssim")
 BASELINES = ("input", "bicubic")
 DEFAULT_PSNR_CAP = 100.0  # dB; a 256x256 RGB uint8 pair differing in one unit scores 101
+CONVENTION_METRICS = ("psnr", "ssim", "gain", "win_rate")  # the columns a Convention changes
 
 
-def bicubic_baseline(real_a: np.ndarray) -> np.ndarray | None:
-    """Bicubic upscale of the low-resolution image recovered from real_A, or None."""
-    low = pixelation.recover_low_res(real_a)
+@dataclass(frozen=True)
+class Convention:
+    """How PSNR and SSIM are computed, with BasicSR's options: on the BT.601 luma of RGB images
+    (y_channel) and without `crop_border` pixels on each side. The default is the study's."""
+    y_channel: bool = False
+    crop_border: int = 0
+
+    @property
+    def tag(self) -> str:
+        """'' for the study's convention, else e.g. 'y_crop4': what column names carry."""
+        return "_".join((["y"] if self.y_channel else []) + ([f"crop{self.crop_border}"] if self.crop_border else []))
+
+    def describe(self) -> str:
+        """One line for people: 'RGB, whole image' or e.g. 'Y (BT.601 luma), 4 px border cropped'."""
+        return (("Y (BT.601 luma)" if self.y_channel else "RGB") + ", " +
+                (f"{self.crop_border} px border cropped" if self.crop_border else "whole image"))
+
+    def as_dict(self) -> dict:
+        """What summary.json records of it."""
+        return {"y_channel": self.y_channel, "crop_border": self.crop_border,
+                "applies_to": list(CONVENTION_METRICS), "description": self.describe()}
+
+    def label(self, column: str) -> str:
+        """A column name as files show it: psnr_model -> psnr_y_crop4_model under this convention."""
+        metric = next((m for m in CONVENTION_METRICS if column.startswith(m + "_")), None)
+        return f"{metric}_{self.tag}{column[len(metric):]}" if self.tag and metric else column
+
+    def labelled(self, row: dict) -> dict:
+        """`row` with its keys labelled."""
+        return {self.label(k): v for k, v in row.items()}
+
+
+STUDY = Convention()
+
+
+def bicubic_baseline(real_a: np.ndarray, low: np.ndarray | None = None) -> np.ndarray | None:
+    """Bicubic upscale of the low-resolution image behind real_A (recovered unless given), or None."""
+    low = pixelation.recover_low_res(real_a) if low is None else low
     if low is None:
         return None
     height, width = real_a.shape[:2]
@@ -33,23 +71,27 @@ def bicubic_baseline(real_a: np.ndarray) -> np.ndarray | None:
 
 
 def score_images(fake_b: np.ndarray, real_a: np.ndarray, real_b: np.ndarray,
-                 which: tuple[str, ...] = METRICS) -> dict:
+                 which: tuple[str, ...] = METRICS, convention: Convention = STUDY) -> dict:
     """One row: pixel size, and the `which` metrics of model, input and bicubic against real_B.
 
     Metrics not asked for, and bicubic scores when real_A's pixel grid cannot
     be recovered (`note` says so), are None. Raises ValueError when shapes or
-    dtypes differ.
+    dtypes differ, or the convention's border leaves too little to score.
     """
     metrics.check_pair(fake_b, real_b)
     metrics.check_pair(real_a, real_b)
-    scorers = {"psnr": metrics.psnr, "cosine": metrics.cosine_similarity, "ssim": metrics.ssim}
-    reference = {"ssim": metrics.reference_stats(real_b)} if "ssim" in which else {}
-    bicubic = bicubic_baseline(real_a)
-    row: dict = {"pixel_size": None if bicubic is None else pixelation.recover_pixel_size(real_a), "note": ""}
-    for method, img in (("model", fake_b), ("input", real_a), ("bicubic", bicubic)):
+    low = pixelation.recover_low_res(real_a)  # its side is the pixel size
+    bicubic = None if low is None else bicubic_baseline(real_a, low)
+    images = {m: img for m, img in (("model", fake_b), ("input", real_a), ("bicubic", bicubic)) if img is not None}
+    options = {"crop_border": convention.crop_border, "y_channel": convention.y_channel}
+    scorers = {"psnr": lambda: [metrics.psnr(img, real_b, **options) for img in images.values()],
+               "cosine": lambda: [metrics.cosine_similarity(img, real_b) for img in images.values()],
+               "ssim": lambda: metrics.ssim_many(list(images.values()), real_b, **options)}
+    scored = {metric: dict(zip(images, scorers[metric]())) for metric in which}
+    row: dict = {"pixel_size": None if low is None else low.shape[0], "note": ""}
+    for method in METHODS:
         for metric in METRICS:
-            use = img is not None and metric in which
-            row[f"{metric}_{method}"] = scorers[metric](img, reference.get(metric, real_b)) if use else None
+            row[f"{metric}_{method}"] = scored.get(metric, {}).get(method)
     if bicubic is None:
         row["note"] = "pixel grid of real_A not recovered: no bicubic baseline"
     return row

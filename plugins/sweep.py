@@ -35,9 +35,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from plugins import (atomic_write, checkpoints, evaluate, link, report, results, scores, upstream_commands,
-                     upstream_options, validation)
-from plugins.sweep_plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epoch_dir, epochs_trained,
+from plugins import (checkpoints, evaluate, link, report, results, scores, tables, upstream_commands, upstream_options,
+                     validation)
+from plugins.sweep_plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epochs_trained,
                                 load_grid_file, lr_steps_at_epoch_start, parse_epoch_times, parse_flags, parse_grid_arg,
                                 parse_values, plan_runs, plan_trainings, resume_point, serving_training,
                                 flags_for_test, to_argv, flags_for_train)
@@ -140,7 +140,7 @@ def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False, extra_e
 
 def summary_path(job: Job, epoch: int, training: str | None = None) -> Path:
     """summary.json of one tested epoch of `training` (default: the job's trunk)."""
-    return epoch_dir(Path(job.results_dir), training or job.training.name, epoch) / "summary.json"
+    return results.epoch_dir(Path(job.results_dir), training or job.training.name, epoch) / "summary.json"
 
 
 def seconds_per_epoch(job: Job) -> float | None:
@@ -249,9 +249,8 @@ def test_epoch(job: Job, training: Training, epoch: int, gpu_ids: str) -> str | 
     if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd,
                   job.verbose, slot_env(job, gpu_ids)) != 0:
         return "test.py failed:\n" + log_tail(log)
-    images = epoch_dir(Path(job.results_dir), training.name, epoch) / "images"
-    summary = evaluate.evaluate_images_dir(results.ImagesDir(images, training.name, str(epoch)),
-                                           images.parent, progress=False)
+    images = results.images_dir(Path(job.results_dir), training.name, epoch)
+    summary = evaluate.evaluate_images_dir(images, images.epoch_dir, progress=False)
     if not summary["count"]:
         summary_path(job, epoch, training.name).unlink()
         return "nothing could be scored: " + json.dumps(summary["skipped"][:3])
@@ -308,8 +307,8 @@ def write_table(sweep_dir: Path, rows: list[dict]) -> None:
     """sweep.csv / sweep.json, the PSNR-vs-epoch plot and an HTML index."""
     rows = sorted(rows, key=lambda r: (r["run"], r["epoch"]))
     columns = list(dict.fromkeys(k for r in rows for k in r if k != "report"))
-    atomic_write.write_text(sweep_dir / "sweep.csv", evaluate.csv_text(rows, columns))
-    evaluate.write_json(sweep_dir / "sweep.json", rows)
+    tables.write_csv(sweep_dir / "sweep.csv", rows, columns)
+    tables.write_json(sweep_dir / "sweep.json", rows)
     done = [r for r in rows if r["status"] == "done"]
     report.plot_epochs(done, sweep_dir / "sweep.png")
     report.write_comparison_html(sweep_dir / "index.html", done, [c for c in columns if c not in ("error",)],
@@ -544,7 +543,7 @@ def plan_and_run(argv: list[str] | None = None) -> int:
         return 2
     sweep_dir = args.sweep_dir.resolve()
     sweep_dir.mkdir(parents=True, exist_ok=True)
-    evaluate.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
+    tables.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
                                                   "trainings": [asdict(t) for t in trainings]})
     if args.launcher == "local":
         rows = launch_local(jobs, slots)

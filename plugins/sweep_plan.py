@@ -326,11 +326,6 @@ def flags_for_test(training: Training, epoch: int, checkpoints_dir: Path, result
             "results_dir": str(results_dir), "epoch": str(epoch), "gpu_ids": gpu_ids, "eval": True}
 
 
-def epoch_dir(results_dir: Path, training: str, epoch: int, phase: str = "test") -> Path:
-    """Where test.py writes one epoch's results (and evaluate its summary)."""
-    return results_dir / training / f"{phase}_{epoch}"
-
-
 def parse_epoch_times(log_text: str) -> dict[int, float]:
     """Seconds per epoch from upstream's 'End of epoch E / T \t Time Taken: S sec' lines."""
     return {int(m.group(1)): float(m.group(2))

@@ -8,14 +8,13 @@ epoch's validation PSNR is what evaluate would report for it.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from plugins import atomic_write, pixelation, sample_photos, scores
+from plugins import pixelation, sample_photos, scores, tables
 
 COLUMNS = ("epoch", "psnr_model", "psnr_input", "psnr_bicubic", "cosine_model", "cosine_input", "cosine_bicubic",
            "gain_bicubic", "best")
@@ -86,9 +85,5 @@ def append_epoch(path: Path, epoch: int, means: dict[str, float]) -> dict:
     row = {"epoch": epoch, **{k: means[k] for k in COLUMNS[1:-1]},
            "best": int(best is None or means["psnr_model"] > best["psnr_model"])}
     rows.append(row)
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write.write_text(path, text.getvalue())
+    tables.write_csv(path, rows, list(COLUMNS))
     return row

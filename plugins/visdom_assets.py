@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,8 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from plugins import atomic_write
 
 BUILT_FILE = "version.built"
 MATHJAX = "js/mathjax/2.7.5/"
@@ -171,13 +172,10 @@ def install(static: Path | None = None, from_dir: Path | None = None, packages=P
         staged = stage(packages, Path(tmp), from_dir)
         written = []
         for source in sorted(p for p in staged.rglob("*") if p.is_file()):
-            target = static / source.relative_to(staged)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_name(f".{target.name}.partial")
-            shutil.copyfile(source, partial)
-            os.replace(partial, target)
+            with atomic_write.atomic_path(static / source.relative_to(staged)) as partial:
+                shutil.copyfile(source, partial)
             written.append(str(source.relative_to(staged)))
-    (static / BUILT_FILE).write_text(version)
+    atomic_write.write_text(static / BUILT_FILE, version)
     return written
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import evaluate, results, scores
+from plugins import evaluate, metrics, results, scores, tables
 
 from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT
@@ -166,7 +166,7 @@ def test_metrics_subset(tmp_path):
 
 
 def test_json_is_strict_and_leaves_strings_alone(tmp_path):
-    evaluate.write_json(tmp_path / "s.json", {"gain": math.nan, "skipped": [{"file": "NaN.png", "x": [math.nan]}]})
+    tables.write_json(tmp_path / "s.json", {"gain": math.nan, "skipped": [{"file": "NaN.png", "x": [math.nan]}]})
     text = (tmp_path / "s.json").read_text()
     assert json.loads(text) == {"gain": None, "skipped": [{"file": "NaN.png", "x": [None]}]}
     assert "NaN.png" in text
@@ -206,3 +206,56 @@ def test_report_links_survive_hash_and_question_marks(tmp_path):
         parts = urllib.parse.urlsplit(src)
         assert not parts.query and not parts.fragment and not parts.scheme, src  # one relative path
         assert (page.parent / urllib.parse.unquote(parts.path)).is_file(), src
+
+
+def test_layout_written_and_found_in_one_place(tmp_path):
+    images = results.images_dir(tmp_path / "res", "BS1_N10_D0", 10)
+    assert images.path == tmp_path / "res" / "BS1_N10_D0" / "test_10" / "images"
+    assert images.epoch_dir == results.epoch_dir(tmp_path / "res", "BS1_N10_D0", 10)
+    assert results.epoch_dir(tmp_path, "r", "latest", phase="val") == tmp_path / "r" / "val_latest"
+    write_triplets(images.path, 1)
+    assert results.find_images_dirs(tmp_path / "res") == [images]
+
+
+def test_sr_conventions_are_options_and_labelled(tmp_path):
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 2)
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--out", str(tmp_path / "rgb")]) == 0
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--out", str(tmp_path / "y"),
+                          "--y_channel", "--crop_border", "4"]) == 0
+    plain, luma = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("rgb", "y"))
+    assert plain["convention"] == {"y_channel": False, "crop_border": 0, "applies_to": ["psnr", "ssim", "gain", "win_rate"],
+                                   "description": "RGB, whole image"}
+    assert luma["convention"]["y_channel"] and luma["convention"]["crop_border"] == 4
+    assert luma["convention"]["description"] == "Y (BT.601 luma), 4 px border cropped"
+    rows = read_csv(tmp_path / "y" / "metrics.csv")
+    assert {"psnr_y_crop4_model", "ssim_y_crop4_bicubic", "gain_y_crop4_input", "cosine_model"} <= set(rows[0])
+    assert "psnr_model" not in rows[0] and "psnr_model" in read_csv(tmp_path / "rgb" / "metrics.csv")[0]
+    fake, real_b = (evaluate.load_png(images / f"img000_{s}.png") for s in ("fake_B", "real_B"))
+    assert float(rows[0]["psnr_y_crop4_model"]) == pytest.approx(metrics.psnr(fake, real_b, 4, True))
+    assert float(rows[0]["ssim_y_crop4_model"]) == pytest.approx(metrics.ssim(fake, real_b, 4, True))
+    assert float(rows[0]["cosine_model"]) == pytest.approx(metrics.cosine_similarity(fake, real_b))
+    assert luma["metrics"]["model"]["psnr"]["mean"] != plain["metrics"]["model"]["psnr"]["mean"]
+    html = (tmp_path / "y" / "index.html").read_text()
+    assert "PSNR and SSIM on Y (BT.601 luma), 4 px border cropped" in html and "SSIM [Y (BT.601 luma)" in html
+    assert "PSNR and SSIM on RGB, whole image" in (tmp_path / "rgb" / "index.html").read_text()
+
+
+def test_comparison_headers_carry_the_convention(tmp_path):
+    root = write_results_root(tmp_path / "results", {"a": ["1", "2"]}, count=2)
+    assert evaluate.main(["--results_dir", str(root), "--quiet", "--workers", "1", "--y_channel"]) == 0
+    table = read_csv(root / "comparison.csv")
+    assert {"psnr_y_model", "ssim_y_bicubic", "gain_y_input", "win_rate_y_input", "cosine_model"} <= set(table[0])
+    assert "psnr_model" not in table[0]
+    assert "psnr_y_model" in json.loads((root / "comparison.json").read_text())[0]
+    assert "psnr_y_model" in (root / "comparison.html").read_text()
+
+
+def test_bad_crop_border(tmp_path):
+    with pytest.raises(SystemExit):
+        evaluate.parse_args(["--results_dir", "x", "--crop_border", "-1"])
+    images = tmp_path / "run" / "test_1" / "images"
+    write_triplets(images, 1)
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--crop_border", "40"]) == 1
+    summary = json.loads((images.parent / "summary.json").read_text())
+    assert "crop_border 40" in summary["skipped"][0]["reason"]

@@ -31,7 +31,7 @@ def reference_ssim(a, b):
 def test_psnr_and_ssim_equal_scikit_image(a, b):
     assert metrics.psnr(a, b) == pytest.approx(peak_signal_noise_ratio(b, a, data_range=255), abs=1e-6)
     assert metrics.ssim(a, b) == pytest.approx(reference_ssim(a, b), abs=1e-6)
-    assert metrics.ssim(a, metrics.reference_stats(b)) == metrics.ssim(a, b)
+    assert metrics.ssim_many([a, b], b) == [metrics.ssim(a, b), metrics.ssim(b, b)]  # one reference, shared
 
 
 @pytest.mark.parametrize("a, b", list(pairs()))
@@ -75,3 +75,82 @@ def test_mismatch_names_both_shapes(b):
     for fn in (metrics.psnr, metrics.cosine_similarity, metrics.ssim):
         with pytest.raises(ValueError, match=r"\(8, 8, 3\).*vs.*" + r"\(" + ", ".join(map(str, b.shape))):
             fn(a, b)
+
+
+# BasicSR's conventions (basicsr/metrics/psnr_ssim.py and basicsr/utils/color_util.py), written out
+# here as the reference: BasicSR reads BGR, so its bgr2ycbcr weights [24.966, 128.553, 65.481] are
+# these RGB weights reversed; calculate_ssim filters with cv2.getGaussianKernel(11, 1.5) and keeps
+# the 'valid' part, channel by channel.
+def basicsr_y(img):
+    """Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255 with R, G, B in 0..255 (BT.601, MATLAB rgb2ycbcr)."""
+    rgb = img.astype(np.float64) / 255.0
+    return (rgb @ np.array([65.481, 128.553, 24.966]) + 16.0)[..., None]
+
+
+def basicsr_view(img, crop_border, test_y_channel):
+    img = img.astype(np.float64)
+    if img.ndim == 2:
+        img = img[..., None]
+    if crop_border:
+        img = img[crop_border:-crop_border, crop_border:-crop_border, ...]
+    return basicsr_y(img) if test_y_channel and img.shape[2] == 3 else img
+
+
+def basicsr_psnr(img, img2, crop_border=0, test_y_channel=False):
+    img, img2 = basicsr_view(img, crop_border, test_y_channel), basicsr_view(img2, crop_border, test_y_channel)
+    mse = np.mean((img - img2) ** 2)
+    return math.inf if mse == 0 else 10.0 * np.log10(255.0 * 255.0 / mse)
+
+
+def basicsr_ssim(img, img2, crop_border=0, test_y_channel=False):
+    from scipy.signal import correlate2d
+    img, img2 = basicsr_view(img, crop_border, test_y_channel), basicsr_view(img2, crop_border, test_y_channel)
+    c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
+    taps = np.exp(-((np.arange(11) - 5) ** 2) / (2 * 1.5 ** 2))
+    window = np.outer(taps / taps.sum(), taps / taps.sum())
+    valid = lambda x: correlate2d(x, window, mode="valid")  # noqa: E731
+    maps = []
+    for i in range(img.shape[2]):
+        x, y = img[..., i], img2[..., i]
+        mu1, mu2 = valid(x), valid(y)
+        sigma1, sigma2, sigma12 = valid(x * x) - mu1 ** 2, valid(y * y) - mu2 ** 2, valid(x * y) - mu1 * mu2
+        maps.append((((2 * mu1 * mu2 + c1) * (2 * sigma12 + c2)) /
+                     ((mu1 ** 2 + mu2 ** 2 + c1) * (sigma1 + sigma2 + c2))).mean())
+    return float(np.mean(maps))
+
+
+def test_y_channel_known_values():
+    colours = np.array([[[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 255, 0], [0, 0, 255]]], np.uint8)
+    assert metrics.to_y_channel(colours)[0] == pytest.approx([16.0, 235.0, 16 + 65.481, 16 + 128.553, 16 + 24.966])
+    black, white = np.zeros((16, 16, 3), np.uint8), np.full((16, 16, 3), 255, np.uint8)
+    assert metrics.psnr(black, white, y_channel=True) == pytest.approx(20 * math.log10(255 / 219))
+    assert metrics.psnr(black, white) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("crop_border", [0, 1, 4])
+@pytest.mark.parametrize("y_channel", [False, True])
+@pytest.mark.parametrize("a, b", list(pairs())[:4])
+def test_options_equal_basicsr_formulas(a, b, crop_border, y_channel):
+    assert metrics.psnr(a, b, crop_border, y_channel) == pytest.approx(basicsr_psnr(a, b, crop_border, y_channel),
+                                                                       abs=1e-9)
+    assert metrics.ssim(a, b, crop_border, y_channel) == pytest.approx(basicsr_ssim(a, b, crop_border, y_channel),
+                                                                       abs=1e-9)
+    assert metrics.ssim_many([a, b], b, crop_border, y_channel) == [metrics.ssim(a, b, crop_border, y_channel),
+                                                                    metrics.ssim(b, b, crop_border, y_channel)]
+
+
+def test_ssim_crop_border_ignores_the_border():
+    rng = np.random.default_rng(2)
+    a = rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)
+    b = a.copy()
+    b[:3] = 255 - b[:3]
+    assert metrics.ssim(a, b, crop_border=3) == pytest.approx(1.0) and metrics.ssim(a, b) < 0.999
+
+
+def test_crop_border_that_leaves_nothing_names_it():
+    a = np.zeros((30, 30, 3), np.uint8)
+    for fn in (metrics.psnr, metrics.ssim):
+        with pytest.raises(ValueError, match="crop_border 15"):
+            fn(a, a, crop_border=15)
+    with pytest.raises(ValueError, match="at least 11 px"):
+        metrics.ssim(a, a, crop_border=10)
