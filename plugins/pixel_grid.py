@@ -5,11 +5,14 @@ image blown up with nearest neighbour, so along each axis the pixel values
 only change at block boundaries, spaced by the block size (any real number:
 PIL and browsers scale by non-integer factors) from an offset (the grid need
 not start at the image's corner). Each axis is fitted on its edge profile
-(mean absolute difference between neighbouring columns, or rows): candidate
-block sizes from the profile's spectrum, then the size and offset whose
-boundaries stand out most against boundaries drawn half a block away. That
-contrast rejects multiples and fractions of the true size, and says when an
-image shows no grid at all.
+(how much neighbouring columns, or rows, differ beyond JPEG-sized noise):
+candidate block sizes come from the profile's spectrum; the size and offset
+whose boundaries best split the profile into strong boundaries and quiet
+block interiors win (a likelihood: a multiple of the true size leaves
+boundaries among the interiors, a fraction puts interiors among the
+boundaries), then a least-squares fit to the boundaries seen polishes them.
+The strength (medians on and off the boundaries) says whether the image
+shows a grid at all.
 
 Coordinates are continuous: pixel x covers [x, x+1) and belongs to block k
 when its centre x + 0.5 lies in [offset + k*size, offset + (k+1)*size),
@@ -94,14 +97,6 @@ def edge_profile(arr: np.ndarray, axis: int, dead_zone: int = DEAD_ZONE) -> np.n
         step = np.abs(np.diff(chunk, axis=1)).sum(axis=2)
         total += np.maximum(step - dead_zone, 0).sum(axis=0, dtype=np.float64)
     return total / arr.shape[0]
-
-
-def boundary_positions(length: int, size: float, offset: float) -> np.ndarray:
-    """Indices j (1..length-1) of the first pixel of each block that starts inside the image."""
-    first = math.ceil((0.5 - offset) / size)
-    k = np.arange(first, first + int((length + 1) / size) + 2)
-    j = np.ceil(offset + k * size - 0.5).astype(np.int64)
-    return j[(j >= 1) & (j <= length - 1)]
 
 
 def _boundaries(profile: np.ndarray, size: float, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

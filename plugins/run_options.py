@@ -1,7 +1,8 @@
 """A trained run's options, read back from the train_opt.txt that upstream writes beside its checkpoints.
 
-Pure: text in, argparse.Namespace out, plus what the restore CLI derives
-from it (the block size the model trained on, the side its generator needs).
+Pure: text in, argparse.Namespace out (and the table back, for runs made
+without upstream), plus what the restore CLI derives from it: the block size
+the model trained on and the side its generator needs.
 """
 from __future__ import annotations
 
@@ -38,6 +39,16 @@ def parse_train_opt(text: str) -> argparse.Namespace:
         key, _, value = line.partition(":")
         options[key.strip()] = _value(value.split("\t[default:")[0].strip())
     return argparse.Namespace(**options)
+
+
+def option_table(options: dict, defaults: dict | None = None) -> str:
+    """Upstream's option table (BaseOptions.print_options) for `options`: what parse_train_opt reads."""
+    defaults = defaults or {}
+    lines = ["----------------- Options ---------------"]
+    for key, value in sorted(options.items()):
+        comment = f"\t[default: {defaults[key]}]" if key in defaults and defaults[key] != value else ""
+        lines.append("{:>25}: {:<30}{}".format(str(key), str(value), comment))
+    return "\n".join(lines + ["----------------- End -------------------", ""])
 
 
 def read_train_opt(run_dir: Path) -> argparse.Namespace:

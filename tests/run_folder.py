@@ -5,6 +5,8 @@ from pathlib import Path
 
 import torch
 
+from plugins import run_options
+
 # what a tiny `--model restore --residual --dataset_mode pixelated` run prints (and more)
 TINY_RUN = {"checkpoints_dir": "./checkpoints", "crop_size": 128, "display_server": "http://localhost",
             "gpu_ids": "-1", "init_gain": 0.02, "init_type": "normal", "input_nc": 3, "lr": 0.0002,
@@ -14,21 +16,12 @@ DEFAULTS = {"crop_size": 256, "gpu_ids": "0", "name": "experiment_name", "netG":
             "residual": False}
 
 
-def option_table(options: dict, defaults: dict = DEFAULTS) -> str:
-    """Upstream's printed option table (BaseOptions.print_options), as written to train_opt.txt."""
-    message = "----------------- Options ---------------\n"
-    for key, value in sorted(options.items()):
-        comment = f"\t[default: {defaults[key]}]" if key in defaults and defaults[key] != value else ""
-        message += "{:>25}: {:<30}{}\n".format(str(key), str(value), comment)
-    return message + "----------------- End -------------------\n"
-
-
 def write_run(root: Path, name: str, options: dict, state_dict: dict | None = None,
               epochs: tuple[str, ...] = ("latest",)) -> Path:
     """checkpoints_dir/name with train_opt.txt and <epoch>_net_G.pth files; returns the run folder."""
     run = root / name
     run.mkdir(parents=True, exist_ok=True)
-    (run / "train_opt.txt").write_text(option_table({**options, "name": name}))
+    (run / "train_opt.txt").write_text(run_options.option_table({**options, "name": name}, DEFAULTS))
     for epoch in epochs:
         torch.save(state_dict if state_dict is not None else {}, run / f"{epoch}_net_G.pth")
     return run

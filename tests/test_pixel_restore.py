@@ -9,7 +9,7 @@ from plugins import pixel_grid, pixel_restore, pixelation, tiling
 
 from .conftest import skimage_photos
 from .test_pixel_grid import BOX, jpeg, pixelated_elsewhere
-from .test_tiling import Recorder, blur
+from .test_tiling import Recorder
 
 PHOTO = Image.fromarray(skimage_photos()[1])  # coffee, 600x400
 

@@ -8,17 +8,29 @@ import pytest
 
 from plugins import run_options
 
-from .run_folder import TINY_RUN, option_table
+from .run_folder import DEFAULTS, TINY_RUN
 
 
 def test_parse_train_opt_reads_upstreams_table_back():
-    opt = run_options.parse_train_opt(option_table(TINY_RUN))
+    opt = run_options.parse_train_opt(run_options.option_table(TINY_RUN, DEFAULTS))
     assert opt.netG == "unet_128" and opt.ngf == 64 and opt.norm == "batch"
     assert opt.residual is True and opt.no_dropout is False
     assert opt.crop_size == 128 and opt.init_gain == 0.02 and opt.lr == 0.0002
     assert opt.pixel_size == 32 and opt.gpu_ids == -1
     assert opt.display_server == "http://localhost" and opt.suffix == ""
     assert math.isinf(float(opt.max_dataset_size))
+
+
+def test_option_table_is_upstreams_format():
+    """Byte for byte what upstream's print_options wrote for a real run (pinned e19f22f)."""
+    table = run_options.option_table({"crop_size": 128, "display_server": "http://localhost", "suffix": ""},
+                                     {"crop_size": 256, "display_server": "http://localhost", "suffix": ""})
+    assert table.splitlines() == [
+        "----------------- Options ---------------",
+        "                crop_size: 128                           \t[default: 256]",
+        "           display_server: http://localhost              ",
+        "                   suffix:                               ",
+        "----------------- End -------------------"]
 
 
 def test_read_train_opt_names_the_missing_file(tmp_path):
