@@ -10,6 +10,7 @@ leaves every other pixel as it was.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
@@ -56,9 +57,12 @@ def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str
     if grid.found:
         grid = pixel_grid.snap(grid, width, height)
         return grid, f"{grid.describe()}, grid strength {grid.strength:.2f}"
-    why = (f"no pixel grid found (best guess {grid.describe()}, grid strength {grid.strength:.2f} < "
-           f"{pixel_grid.JPEG_STRENGTH if grid.like_jpeg else pixel_grid.MIN_STRENGTH}"
-           f"{', the 8x8 grid JPEG itself leaves' if grid.like_jpeg else ''})")
+    if not (math.isfinite(grid.size_x) and math.isfinite(grid.size_y)):
+        why = f"no pixel grid found ({width}x{height} is too small or too flat to show one)"
+    else:
+        why = (f"no pixel grid found (best guess {grid.describe()}, grid strength {grid.strength:.2f} < "
+               f"{pixel_grid.JPEG_STRENGTH if grid.like_jpeg else pixel_grid.MIN_STRENGTH}"
+               f"{', the 8x8 grid JPEG itself leaves' if grid.like_jpeg else ''})")
     if not settings.force:
         raise NoGrid(f"{why}; --force restores it anyway, --pixel_size N gives its block size")
     block = float(settings.model_block)
@@ -123,7 +127,10 @@ def restore_regions(arr: np.ndarray, regions: Sequence[Region], model: tiling.Mo
     out = arr.copy()
     notes, tiles = [], 0
     for x, y, w, h in regions:
-        done = restore_array(arr[y:y + h, x:x + w], model, settings, on_tile)
+        try:
+            done = restore_array(arr[y:y + h, x:x + w], model, settings, on_tile)
+        except NoGrid as err:
+            raise NoGrid(f"region {x},{y},{w},{h}: {err}") from None
         out[y:y + h, x:x + w] = done.image
         notes.append(f"region {x},{y},{w},{h}: {done.note}")
         tiles += done.tiles

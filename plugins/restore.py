@@ -136,8 +136,8 @@ def tile_model(net: torch.nn.Module, opt: argparse.Namespace, device: torch.devi
     return run
 
 
-def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Image files named or found in named folders (sorted), and (input, reason) for what is missing."""
+def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str, str]]]:
+    """Image files named or found in named folders (sorted), and (input, kind, reason) for the rest."""
     extensions = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
     files, missing = [], []
     for name in inputs:
@@ -146,12 +146,12 @@ def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str]]]
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in extensions
                            and not p.name.endswith(OUTPUT_SUFFIXES))
             if not found:
-                missing.append((name, "no images in this folder"))
+                missing.append((name, "empty folder", "no images in this folder"))
             files += found
         elif path.is_file():
             files.append(path)
         else:
-            missing.append((name, "no such file or folder"))
+            missing.append((name, "missing", "no such file or folder"))
     return files, missing
 
 
@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
     model = tile_model(net, opt, device)
 
     files, missing = gather_inputs(args.inputs)
-    skipped = [(name, "missing", reason) for name, reason in missing]
+    skipped = list(missing)
     for name, _, reason in skipped:
         print(f"skipped {name}: {reason}", file=sys.stderr)
     inputs = {p.resolve() for p in files}

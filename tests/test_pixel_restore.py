@@ -103,3 +103,14 @@ def test_tiles_of_a_large_image_are_counted_in_the_note():
     img, _, _ = pixelated_elsewhere(PHOTO, 4.0, BOX, 0, 0)
     done = pixel_restore.restore_array(np.asarray(img), Recorder(), settings(tile=tiling.DEFAULT_TILE // 4))
     assert done.tiles > 4 and f"{done.tiles} tiles" in done.note
+
+
+def test_tiny_or_flat_images_are_refused_with_a_plain_reason():
+    for arr in (np.asarray(PHOTO.resize((9, 7))), np.full((300, 200, 3), 90, np.uint8)):
+        with pytest.raises(pixel_restore.NoGrid, match=f"{arr.shape[1]}x{arr.shape[0]} is too small or too flat"):
+            pixel_restore.restore_array(arr, Recorder(), settings())
+
+
+def test_a_region_without_grid_is_named():
+    with pytest.raises(pixel_restore.NoGrid, match=r"^region 10,20,200,150: no pixel grid found"):
+        pixel_restore.restore_regions(np.asarray(PHOTO), [(10, 20, 200, 150)], Recorder(), settings())

@@ -86,6 +86,15 @@ def test_bad_inputs_are_skipped_and_the_others_restored(workdir, capsys):
         "restored 1 of 5 images into out; skipped 4: 1 missing, 1 no pixel grid, 2 unreadable"
 
 
+def test_an_empty_folder_is_reported(workdir, capsys):
+    (workdir / "empty").mkdir()
+    pixelated(200, 120).save(workdir / "one.png")
+    assert restore.main(["empty", "one.png", "--name", "tiny", "--quiet"]) == 1
+    text = capsys.readouterr()
+    assert "skipped empty: no images in this folder" in text.err
+    assert text.out.strip().splitlines()[-1] == "restored 1 of 2 images into ./restored; skipped 1: 1 empty folder"
+
+
 def test_force_restores_an_image_without_grid(workdir):
     Image.fromarray(skimage_photos()[0]).save(workdir / "sharp.png")
     assert restore.main(["sharp.png", "--name", "tiny", "--force", "--quiet"]) == 0
