@@ -165,8 +165,21 @@ def load_image(path: Path) -> np.ndarray:
         return np.asarray(img.convert("RGB"))
 
 
-def output_path(path: Path, out: Path) -> Path:
-    return out / f"{path.stem}_restored.png"
+def output_paths(path: Path, args: argparse.Namespace) -> list[Path]:
+    """What restoring `path` writes: <stem>_restored.png, and <stem>_compare.png with --compare."""
+    out = Path(args.out)
+    return [out / f"{path.stem}{suffix}" for suffix in OUTPUT_SUFFIXES[:2 if args.compare else 1]]
+
+
+def output_conflict(path: Path, args: argparse.Namespace, inputs: set[Path],
+                    claimed: dict[Path, Path]) -> tuple[str, str] | None:
+    """(kind, reason) when an output of `path` would overwrite an input or another input's output."""
+    for target in output_paths(path, args):
+        if target.resolve() in inputs:
+            return "overwrite", f"its output {target} is an input file: choose another --out"
+        if target.resolve() in claimed:
+            return "name clash", f"its output {target} is already {claimed[target.resolve()]}'s"
+    return None
 
 
 def write_png(path: Path, arr: np.ndarray) -> None:
@@ -183,11 +196,29 @@ def restore_file(path: Path, args: argparse.Namespace, model: tiling.Model, sett
         done = pixel_restore.restore_regions(arr, args.regions, model, settings, on_tile)
     else:
         done = pixel_restore.restore_array(arr, model, settings, on_tile)
-    write_png(output_path(path, Path(args.out)), done.image)
+    targets = output_paths(path, args)
+    write_png(targets[0], done.image)
     if args.compare:
         gap = np.full((arr.shape[0], 8, 3), 255, dtype=np.uint8)
-        write_png(Path(args.out) / f"{path.stem}_compare.png", np.concatenate([arr, gap, done.image], axis=1))
+        write_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
     return done
+
+
+class TileProgress:
+    """A progress bar over the tiles of one image, shown only when there are many."""
+
+    def __init__(self, name: str, quiet: bool):
+        self.name, self.quiet, self.bar = name, quiet, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total > MANY_TILES and not self.quiet:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="tile", leave=False, desc=self.name)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def reason_kind(err: BaseException) -> str:
@@ -236,35 +267,19 @@ def run(args: argparse.Namespace) -> int:
     inputs = {p.resolve() for p in files}
     claimed: dict[Path, Path] = {}
     restored = 0
-    bar = tqdm(files, unit="image", disable=args.quiet, desc="restore")
-    for path in bar:
-        target = output_path(path, Path(args.out))
-        reason = None
-        if target.resolve() in inputs:
-            reason = ("overwrite", f"its output {target} is an input file: choose another --out")
-        elif target.resolve() in claimed:
-            reason = ("name clash", f"its output {target} is already {claimed[target.resolve()]}'s")
+    for path in tqdm(files, unit="image", disable=args.quiet, desc="restore"):
+        reason = output_conflict(path, args, inputs, claimed)
         if reason is None:
-            claimed[target.resolve()] = path
-            tiles_bar = None
-
-            def on_tile(done: int, total: int) -> None:
-                nonlocal tiles_bar
-                if total > MANY_TILES and not args.quiet:
-                    if tiles_bar is None:
-                        tiles_bar = tqdm(total=total, unit="tile", leave=False, desc=path.name)
-                    tiles_bar.update(1)
-
+            claimed.update({target.resolve(): path for target in output_paths(path, args)})
+            progress = TileProgress(path.name, args.quiet)
             try:
-                done = restore_file(path, args, model, settings, on_tile)
+                done = restore_file(path, args, model, settings, progress)
                 restored += 1
-                tqdm.write(f"{path}: {done.note} -> {target}")
-            except (pixel_restore.NoGrid, ValueError, OSError, SyntaxError, RuntimeError,
-                    Image.DecompressionBombError) as err:
+                tqdm.write(f"{path}: {done.note} -> {output_paths(path, args)[0]}")
+            except (ValueError, OSError, SyntaxError, RuntimeError, Image.DecompressionBombError) as err:
                 reason = (reason_kind(err), str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
             finally:
-                if tiles_bar is not None:
-                    tiles_bar.close()
+                progress.close()
         if reason is not None:
             skipped.append((str(path), *reason))
             tqdm.write(f"skipped {path}: {reason[1]}", file=sys.stderr)

@@ -115,6 +115,15 @@ def test_never_overwrites_an_input_nor_one_output_with_another(workdir, capsys):
     assert "skipped p.jpg: its output p_restored.png is an input file" in err
 
 
+def test_compare_never_overwrites_an_input(workdir, capsys):
+    pixelated(200, 120).save(workdir / "c.png")
+    pixelated(200, 120, photo=0).save(workdir / "c_compare.png")
+    before = (workdir / "c_compare.png").read_bytes()
+    assert restore.main(["c.png", "c_compare.png", "--name", "tiny", "--out", ".", "--compare", "--quiet"]) == 1
+    assert (workdir / "c_compare.png").read_bytes() == before
+    assert "skipped c.png: its output c_compare.png is an input file" in capsys.readouterr().err
+
+
 def test_two_inputs_with_one_output_name(workdir, capsys):
     pixelated(200, 120).save(workdir / "q.png")
     pixelated(200, 120, photo=0).save(workdir / "q.jpg", quality=95)
