@@ -1,0 +1,335 @@
+"""The pixel grid of an image pixelated elsewhere: block size and offset, and the low-res image behind it.
+
+Pure numpy on HxWxC uint8 arrays. A pixelated image is a low-resolution
+image blown up with nearest neighbour, so along each axis the pixel values
+only change at block boundaries, spaced by the block size (any real number:
+PIL and browsers scale by non-integer factors) from an offset (the grid need
+not start at the image's corner). Each axis is fitted on its edge profile
+(how much neighbouring columns, or rows, differ beyond JPEG-sized noise):
+candidate block sizes come from the profile's spectrum; the size and offset
+whose boundaries best split the profile into strong boundaries and quiet
+block interiors win (a likelihood: a multiple of the true size leaves
+boundaries among the interiors, a fraction puts interiors among the
+boundaries), then a least-squares fit to the boundaries seen polishes them.
+The strength (medians on and off the boundaries) says whether the image
+shows a grid at all.
+
+Coordinates are continuous: pixel x covers [x, x+1) and belongs to block k
+when its centre x + 0.5 lies in [offset + k*size, offset + (k+1)*size),
+which is how PIL's nearest upscale assigns pixels.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_BLOCK = 2.0  # smaller blocks are not told apart from texture
+MIN_BLOCKS = 6  # a grid must show at least this many blocks along each axis
+MIN_STRENGTH = 0.7  # grid strength (see _strength) that counts as a pixel grid
+# JPEG leaves its own 8x8 grid at the corner; a grid like that must show more clearly
+# (a photo pixelated to 8 px blocks at the corner keeps strength ~1 through JPEG)
+JPEG_BLOCK, JPEG_STRENGTH = 8.0, 0.9
+_ROWS_PER_CHUNK = 256  # bounds the memory of the edge profile on large images
+TIE = 0.2  # pixels: a boundary this close to a half pixel may be rounded either way
+POLISH_KEEP = 0.95  # a polished fit is kept while it keeps this share of the coarse fit's gain
+DEAD_ZONE = 8  # grey levels summed over channels: below this a step is noise
+FLOOR = 0.05  # profile value below which means are not told apart (PNG interiors are exactly 0)
+
+
+@dataclass(frozen=True)
+class AxisFit:
+    """The grid along one axis: block size and offset (pixels) and how clearly it shows (0..1)."""
+
+    size: float
+    offset: float
+    strength: float
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A pixel grid: block size and offset along x (columns) and y (rows), and its weaker strength."""
+
+    size_x: float
+    offset_x: float
+    size_y: float
+    offset_y: float
+    strength: float
+
+    @classmethod
+    def from_axes(cls, x: AxisFit, y: AxisFit) -> "Grid":
+        return cls(x.size, x.offset, y.size, y.offset, min(x.strength, y.strength))
+
+    @property
+    def like_jpeg(self) -> bool:
+        """True when the grid is JPEG's own: 8 px blocks starting at the corner."""
+        return all(abs(size - JPEG_BLOCK) < 0.05 and min(offset % JPEG_BLOCK, -offset % JPEG_BLOCK) < 0.75
+                   for size, offset in ((self.size_x, self.offset_x), (self.size_y, self.offset_y)))
+
+    @property
+    def found(self) -> bool:
+        """True when both axes show a grid clearly enough to be a pixelated image."""
+        return self.strength >= (JPEG_STRENGTH if self.like_jpeg else MIN_STRENGTH)
+
+    def describe(self) -> str:
+        """'blocks 4.37x4.37 px, offset (1.2, 3.0)': offsets in [0, size), where the first whole block starts."""
+        def start(offset: float, size: float) -> float:
+            offset %= size
+            return 0.0 if size - offset < 0.05 else offset
+        return (f"blocks {self.size_x:.2f}x{self.size_y:.2f} px, "
+                f"offset ({start(self.offset_x, self.size_x):.1f}, {start(self.offset_y, self.size_y):.1f})")
+
+
+def edge_profile(arr: np.ndarray, axis: int, dead_zone: int = DEAD_ZONE) -> np.ndarray:
+    """Mean over lines of max(0, |difference| summed over channels - dead_zone) between neighbours.
+
+    axis 1: entry i compares columns i and i+1 (length W-1); axis 0: rows.
+    The dead zone drops JPEG noise and its 8x8 block steps in flat areas.
+    """
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    if axis == 0:
+        arr = arr.transpose(1, 0, 2)
+    total = np.zeros(arr.shape[1] - 1, dtype=np.float64)
+    for start in range(0, arr.shape[0], _ROWS_PER_CHUNK):
+        chunk = arr[start:start + _ROWS_PER_CHUNK].astype(np.int16)
+        step = np.abs(np.diff(chunk, axis=1)).sum(axis=2)
+        total += np.maximum(step - dead_zone, 0).sum(axis=0, dtype=np.float64)
+    return total / arr.shape[0]
+
+
+def _boundaries(profile: np.ndarray, size: float, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Profile indices of the predicted boundaries for each offset, and which of them lie inside.
+
+    The first pixel of block k is ceil(offset + k*size - 0.5), except near a tie
+    (that value within TIE of a half pixel), where scalers round either way:
+    there the stronger of the two pixels is taken. Shape (len(offsets), blocks).
+    """
+    length = len(profile) + 1
+    k = np.arange(-1, int(length / size) + 2)
+    c = offsets[:, None] + k[None, :] * size - 0.5
+    j = np.ceil(c).astype(np.int64)
+    near = np.rint(c).astype(np.int64)
+    tie = np.abs(c - near) < TIE
+    lower = profile[np.clip(near - 1, 0, len(profile) - 1)]
+    upper = profile[np.clip(near, 0, len(profile) - 1)]
+    j = np.where(tie, np.where((upper > lower) & (near + 1 <= length - 1) | (near < 1), near + 1, near), j)
+    inside = (j >= 1) & (j <= length - 1)
+    return np.clip(j - 1, 0, len(profile) - 1), inside
+
+
+def _gains(profile: np.ndarray, size: float, offsets: np.ndarray) -> np.ndarray:
+    """Log-likelihood gain per profile entry of each offset's boundaries, for one block size.
+
+    Boundary values and the rest are each modelled as exponential with their own
+    mean, against one mean for all: the split that explains the profile best wins.
+    Multiples of the true size leave boundaries among the rest, fractions put
+    block interiors among the boundaries; both gain less.
+    """
+    index, inside = _boundaries(profile, size, offsets)
+    values = np.where(inside, profile[index], 0.0)
+    n_on = inside.sum(axis=1)
+    n_off = len(profile) - n_on
+    on = values.sum(axis=1)
+    total = profile.sum()
+    mean_on = np.maximum(on / np.maximum(n_on, 1), FLOOR)
+    mean_off = np.maximum((total - on) / np.maximum(n_off, 1), FLOOR)
+    mean_all = max(total / len(profile), FLOOR)
+    gain = (len(profile) * np.log(mean_all) - n_on * np.log(mean_on) - n_off * np.log(mean_off)) / len(profile)
+    return np.where(mean_on > mean_off, gain, 0.0)  # the split is symmetric: boundaries must be the stronger side
+
+
+def _offsets(size: float) -> np.ndarray:
+    """Offsets to try for a block size: steps of at most 1/4 pixel over one block."""
+    steps = max(8, math.ceil(size * 4))
+    return np.arange(steps) * (size / steps)
+
+
+def _candidate_sizes(profile: np.ndarray, max_size: float, peaks: int = 6, multiples: int = 8) -> list[float]:
+    """Block sizes worth a close look: the strongest spectral peaks of the profile and their multiples."""
+    n = len(profile)
+    pad = 1 << int(math.ceil(math.log2(max(64 * n, 1024))))
+    spectrum = np.abs(np.fft.rfft(profile - profile.mean(), pad))
+    freqs = np.fft.rfftfreq(pad)
+    usable = (freqs >= 1.0 / max_size) & (freqs <= 1.0 / MIN_BLOCK)
+    is_peak = np.zeros_like(usable)
+    is_peak[1:-1] = (spectrum[1:-1] >= spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
+    is_peak[-1] = spectrum[-1] >= spectrum[-2]  # 2 px blocks peak at the last frequency
+    index = np.flatnonzero(usable & is_peak)
+    index = index[np.argsort(spectrum[index])[::-1][:peaks]]
+    sizes = []
+    for i in index:
+        # parabolic interpolation of the peak's frequency (the spectrum is symmetric about the last one)
+        a, b, c = spectrum[i - 1], spectrum[i], spectrum[i + 1] if i + 1 < len(spectrum) else spectrum[i - 1]
+        shift = 0.5 * (a - c) / (a - 2 * b + c) if a - 2 * b + c else 0.0
+        period = 1.0 / ((i + shift) / pad)
+        sizes += [period * m for m in range(1, multiples + 1) if MIN_BLOCK <= period * m <= max_size]
+    unique: list[float] = []
+    for size in sorted(sizes):
+        if not unique or size > unique[-1] * 1.002:
+            unique.append(size)
+    return unique
+
+
+def _best_offset(profile: np.ndarray, size: float) -> tuple[float, float]:
+    """(offset, gain) of the best offset for one block size."""
+    offsets = _offsets(size)
+    gains = _gains(profile, size, offsets)
+    best = int(np.argmax(gains))
+    return float(offsets[best]), float(gains[best])
+
+
+def _polish(profile: np.ndarray, size: float, offset: float) -> tuple[float, float]:
+    """(size, offset) fitted by least squares to the boundaries seen within a pixel of the predicted ones.
+
+    Each predicted boundary j is matched to the strongest of j-1, j, j+1; a
+    pixel-exact grid then predicts those very pixels (a coarse search cannot
+    land inside the tiny region of exact sizes and offsets on a long axis).
+    """
+    length = len(profile) + 1
+    first = math.ceil((0.5 - offset) / size)
+    k = np.arange(first, first + int(length / size) + 2)
+    j = np.ceil(offset + k * size - 0.5).astype(np.int64)
+    keep = (j >= 2) & (j <= length - 2)
+    k, j = k[keep], j[keep]
+    if len(k) < 3:
+        return size, offset
+    near = np.stack([profile[j - 2], profile[j - 1], profile[j]])
+    seen = j - 1 + near.argmax(axis=0)
+    weight = near.max(axis=0)
+    strong = weight > np.median(weight) * 0.25
+    if strong.sum() < 3:
+        return size, offset
+    slope, intercept = np.polyfit(k[strong], seen[strong], 1, w=np.sqrt(weight[strong]))
+    return float(slope), float(intercept % slope)
+
+
+def _refine(profile: np.ndarray, size: float) -> tuple[float, float, float]:
+    """(size, offset, gain) with the best gain near `size`: a coarse search (sizes 1/2 px of drift
+    over the axis apart), then a least-squares polish."""
+    step = 0.5 / (len(profile) + 1)
+    fits = [(float(s), *_best_offset(profile, s)) for s in size * (1 + step * np.arange(-6, 7))
+            if s >= MIN_BLOCK]
+    size, offset, gain = max(fits, key=lambda fit: fit[2])
+    # The polish is the estimate: the coarse maximum can drift through flat areas, where
+    # boundaries cost nothing. Kept unless it explains the profile clearly worse.
+    polished = _polish(profile, *_polish(profile, size, offset))
+    if polished[0] >= MIN_BLOCK:
+        polished_gain = float(_gains(profile, polished[0], np.array([polished[1]]))[0])
+        if polished_gain >= POLISH_KEEP * gain:
+            return (*polished, polished_gain)
+    return size, offset, gain
+
+
+def _strength(profile: np.ndarray, size: float, offset: float) -> float:
+    """1 - median off the boundaries / median on them: ~1 for a clean grid, ~0 for none.
+
+    Medians, so that one strong edge in a photo does not make a grid."""
+    index, inside = _boundaries(profile, size, np.array([offset]))
+    on = np.zeros(len(profile), dtype=bool)
+    on[index[inside]] = True
+    if not on.any() or on.all():
+        return 0.0
+    median_on = float(np.median(profile[on]))
+    return float(np.clip(1 - np.median(profile[~on]) / median_on, 0.0, 1.0)) if median_on > 0 else 0.0
+
+
+def fit_axis(profile: np.ndarray, size: float | None = None) -> AxisFit:
+    """The grid along one axis from its edge profile; with `size` given, only the offset is fitted."""
+    if size is not None:
+        offset, _ = _best_offset(profile, float(size))
+        return AxisFit(float(size), offset, _strength(profile, float(size), offset))
+    max_size = (len(profile) + 1) / MIN_BLOCKS
+    candidates = _candidate_sizes(profile, max_size) if max_size >= MIN_BLOCK and profile.any() else []
+    if not candidates:
+        return AxisFit(math.nan, 0.0, 0.0)
+    size, offset, _ = max((_refine(profile, s) for s in candidates), key=lambda fit: fit[2])
+    return AxisFit(size, offset, _strength(profile, size, offset))
+
+
+def detect_grid(arr: np.ndarray, size: float | None = None) -> Grid:
+    """The pixel grid of an HxW(xC) image; `size` fixes the block size (pixels) and fits the offset.
+
+    Check `.found` before trusting it: an image that shows no grid has a low strength.
+    """
+    return Grid.from_axes(fit_axis(edge_profile(arr, 1), size), fit_axis(edge_profile(arr, 0), size))
+
+
+def snap(grid: Grid, width: int, height: int) -> Grid:
+    """`grid` with each block size rounded to an integer where that moves no boundary by more than
+    half a pixel across the image, and each offset then rounded where it is within 1/4 pixel.
+
+    A grid made by an integer upscale then maps back to the image without resampling.
+    """
+    def axis(size: float, offset: float, length: int) -> tuple[float, float]:
+        whole = round(size)
+        if whole >= 1 and abs(size - whole) * length / size < 0.5:
+            size = float(whole)
+            if abs(offset - round(offset)) < 0.25:
+                offset = float(round(offset))
+        return size, offset
+
+    sx, ox = axis(grid.size_x, grid.offset_x, width)
+    sy, oy = axis(grid.size_y, grid.offset_y, height)
+    return Grid(sx, ox % sx, sy, oy % sy, grid.strength)
+
+
+def axis_blocks(length: int, size: float, offset: float) -> tuple[int, np.ndarray, np.ndarray]:
+    """(first block index, start and stop pixel of each block's interior) along one axis.
+
+    Block k holds the pixels whose centre lies in [offset + k*size, offset + (k+1)*size);
+    its interior leaves out up to a pixel at each side (where JPEG rings and scalers
+    round either way), or falls back to the whole visible block when nothing is left.
+    """
+    centres = np.arange(length) + 0.5
+    block = np.floor((centres - offset) / size).astype(np.int64)
+    first = int(block[0])
+    count = int(block[-1]) - first + 1
+    k = np.arange(first, first + count)
+    margin = min(1.0, (size - 1) / 2) if size > 1 else 0.0
+    start = np.clip(np.ceil(offset + k * size + margin - 0.5), 0, length).astype(np.int64)
+    stop = np.clip(np.floor(offset + (k + 1) * size - margin - 0.5) + 1, 0, length).astype(np.int64)
+    whole_start = np.searchsorted(block, k, side="left")
+    whole_stop = np.searchsorted(block, k, side="right")
+    empty = stop <= start
+    start[empty], stop[empty] = whole_start[empty], whole_stop[empty]
+    return first, start, stop
+
+
+def _interval_means(arr: np.ndarray, start: np.ndarray, stop: np.ndarray, axis: int) -> np.ndarray:
+    """Means of arr over [start[i], stop[i]) along `axis` (float64 running sums)."""
+    sums = np.cumsum(arr, axis=axis, dtype=np.float64)
+    sums = np.concatenate([np.zeros_like(np.take(sums, [0], axis=axis)), sums], axis=axis)
+    span = (stop - start).astype(np.float64)
+    shape = [1] * arr.ndim
+    shape[axis] = -1
+    return (np.take(sums, stop, axis=axis) - np.take(sums, start, axis=axis)) / span.reshape(shape)
+
+
+def low_res(arr: np.ndarray, grid: Grid) -> np.ndarray:
+    """The low-resolution image behind a pixelated HxWxC array: mean of each block's interior.
+
+    Partial blocks at the edges count as whole low-res pixels. float32, rows x cols x C.
+    """
+    _, xs, xe = axis_blocks(arr.shape[1], grid.size_x, grid.offset_x)
+    _, ys, ye = axis_blocks(arr.shape[0], grid.size_y, grid.offset_y)
+    columns = np.concatenate([_interval_means(arr[r:r + _ROWS_PER_CHUNK], xs, xe, 1).astype(np.float32)
+                              for r in range(0, arr.shape[0], _ROWS_PER_CHUNK)])
+    return _interval_means(columns, ys, ye, 0).astype(np.float32)
+
+
+def model_box(grid: Grid, width: int, height: int, block: int) -> tuple[float, float, float, float]:
+    """Where the image lies in model space (low_res blown up by `block`), as PIL's resize box.
+
+    Resizing that box of the model's output to (width, height) puts every restored
+    block back on the block it came from.
+    """
+    def axis(size: float, offset: float, length: int) -> tuple[float, float]:
+        first, _, _ = axis_blocks(length, size, offset)
+        start = (-offset / size - first) * block
+        return start, start + length * block / size
+
+    left, right = axis(grid.size_x, grid.offset_x, width)
+    top, bottom = axis(grid.size_y, grid.offset_y, height)
+    return left, top, right, bottom

@@ -1,0 +1,137 @@
+"""Restore one pixelated image array with any model: find its grid, match the model's scale, tile, map back.
+
+Pure (numpy and PIL on arrays) around a tile model as plugins.tiling takes
+it, so tests run it with stand-in models. The image's blocks are read out as
+a low-resolution image, blown up to the block size the model trained on (so
+the model sees blocks like those it learned, on a grid starting at the
+corner), restored in tiles, and the result is resized back onto the image's
+own grid and size. `restore_regions` does that inside rectangles only and
+leaves every other pixel as it was.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+from PIL import Image
+
+from plugins import pixel_grid, tiling
+
+Region = tuple[int, int, int, int]  # x, y, width, height
+
+
+class NoGrid(ValueError):
+    """The image shows no pixel grid (the message says what the strongest candidate was)."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How to restore: the model's block size and side multiple, tiling, and grid overrides."""
+
+    model_block: int
+    multiple: int = 1
+    tile: int = tiling.DEFAULT_TILE
+    overlap: int = tiling.DEFAULT_OVERLAP
+    pixel_size: Optional[float] = None  # the image's block size in pixels: skips size detection
+    force: bool = False  # restore an image with no grid, at the model's own block size
+
+
+@dataclass(frozen=True)
+class Restored:
+    """A restored image and what was done to it."""
+
+    image: np.ndarray
+    tiles: int
+    note: str
+
+
+def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str]:
+    """The grid to restore on and a note on it; NoGrid when there is none and nothing overrides that."""
+    height, width = arr.shape[:2]
+    if settings.pixel_size is not None:
+        grid = pixel_grid.snap(pixel_grid.detect_grid(arr, settings.pixel_size), width, height)
+        return grid, f"{grid.describe()} (--pixel_size)"
+    grid = pixel_grid.detect_grid(arr)
+    if grid.found:
+        grid = pixel_grid.snap(grid, width, height)
+        return grid, f"{grid.describe()}, grid strength {grid.strength:.2f}"
+    if not (math.isfinite(grid.size_x) and math.isfinite(grid.size_y)):
+        why = f"no pixel grid found ({width}x{height} is too small or too flat to show one)"
+    else:
+        why = (f"no pixel grid found (best guess {grid.describe()}, grid strength {grid.strength:.2f} < "
+               f"{pixel_grid.JPEG_STRENGTH if grid.like_jpeg else pixel_grid.MIN_STRENGTH}"
+               f"{', the 8x8 grid JPEG itself leaves' if grid.like_jpeg else ''})")
+    if not settings.force:
+        raise NoGrid(f"{why}; --force restores it anyway, --pixel_size N gives its block size")
+    block = float(settings.model_block)
+    return pixel_grid.Grid(block, 0.0, block, 0.0, grid.strength), f"{why}; --force: taken as {block:g} px blocks"
+
+
+def _map_back(restored: np.ndarray, grid: pixel_grid.Grid, width: int, height: int, block: int) -> np.ndarray:
+    """The model-space output resized onto the image's own grid and size (an exact crop when it can be)."""
+    left, top, right, bottom = box = pixel_grid.model_box(grid, width, height, block)
+    if all(float(v).is_integer() for v in box) and (right - left, bottom - top) == (width, height):
+        return restored[int(top):int(bottom), int(left):int(right)].copy()
+    # one block of edge padding keeps the box inside the source, as PIL requires
+    padded = np.pad(restored, ((block, block), (block, block), (0, 0)), mode="edge")
+    shifted = (box[0] + block, box[1] + block, box[2] + block, box[3] + block)
+    return np.asarray(Image.fromarray(padded).resize((width, height), Image.Resampling.BICUBIC, box=shifted))
+
+
+def restore_array(arr: np.ndarray, model: tiling.Model, settings: Settings,
+                  on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
+    """Restore a whole HxWx3 uint8 image; raises NoGrid (see find_grid)."""
+    height, width = arr.shape[:2]
+    grid, note = find_grid(arr, settings)
+    low = pixel_grid.low_res(arr, grid)
+    block = settings.model_block
+    tiles = 1
+    for length in (low.shape[0] * block, low.shape[1] * block):
+        tiles *= len(tiling.plan_axis(length, block, settings.multiple, settings.tile, settings.overlap).origins)
+    restored = tiling.restore_tiled(low, block, model, settings.multiple, settings.tile, settings.overlap, on_tile)
+    scale = (block / grid.size_x + block / grid.size_y) / 2
+    note += f"; x{scale:.2f} to the model's {block} px blocks; {tiles} tile{'s' * (tiles > 1)}"
+    return Restored(_map_back(restored, grid, width, height, block), tiles, note)
+
+
+def parse_region(text: str) -> Region:
+    """'x,y,w,h' as four integers (w, h >= 1, x, y >= 0); ValueError naming the text otherwise."""
+    try:
+        x, y, w, h = (int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"--region {text!r}: use x,y,w,h (pixels, top-left corner and size)") from None
+    if x < 0 or y < 0 or w < 1 or h < 1:
+        raise ValueError(f"--region {text!r}: x and y must be >= 0, w and h >= 1")
+    return x, y, w, h
+
+
+def check_region(region: Region, width: int, height: int) -> None:
+    """ValueError when the region does not lie inside a width x height image."""
+    x, y, w, h = region
+    if x + w > width or y + h > height:
+        raise ValueError(f"--region {x},{y},{w},{h} lies outside the {width}x{height} image")
+
+
+def restore_regions(arr: np.ndarray, regions: Sequence[Region], model: tiling.Model, settings: Settings,
+                    on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
+    """Restore only the given rectangles; every pixel outside them keeps its value.
+
+    Each region is restored on its own grid, from the original pixels.
+    ValueError for a region outside the image (before any work), NoGrid as restore_array.
+    """
+    height, width = arr.shape[:2]
+    for region in regions:
+        check_region(region, width, height)
+    out = arr.copy()
+    notes, tiles = [], 0
+    for x, y, w, h in regions:
+        try:
+            done = restore_array(arr[y:y + h, x:x + w], model, settings, on_tile)
+        except NoGrid as err:
+            raise NoGrid(f"region {x},{y},{w},{h}: {err}") from None
+        out[y:y + h, x:x + w] = done.image
+        notes.append(f"region {x},{y},{w},{h}: {done.note}")
+        tiles += done.tiles
+    return Restored(out, tiles, " | ".join(notes))

@@ -1,0 +1,300 @@
+"""Restore pixelated images of any size with a trained run: python -m plugins.restore.
+
+    python -m plugins.restore INPUT... --name RUN [--checkpoints_dir DIR] [--epoch latest|best|N] [--out DIR]
+
+Each INPUT is an image file (PNG, JPEG, WebP, anything PIL reads) or a folder
+of them; each image is written as <out>/<stem>_restored.png, the input's own
+size. The network and its options come from the run's train_opt.txt; the
+grid of each image (block size, offset) is detected, the image is rescaled so
+its blocks match the ones the model trained on, restored in overlapping tiles
+and resized back. --region restores only rectangles of an otherwise sharp
+photo. Exit status: 0 all restored, 1 some skipped (each said why), 2 a bad
+command line (nothing done).
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import sys
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+from tqdm import tqdm
+
+from plugins import atomic_write, link, pixel_restore, restoration, run_options, tiling
+
+OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; skipped in input folders
+MANY_TILES = 4  # more tiles than this get their own progress bar
+
+
+class CommandLineError(Exception):
+    """A bad flag or run: one line, exit status 2, nothing restored."""
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m plugins.restore", description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
+    parser.add_argument("--name", required=True, help="the run: its folder under --checkpoints_dir (as upstream)")
+    parser.add_argument("--checkpoints_dir", default="./checkpoints", help="models are saved here (as upstream)")
+    parser.add_argument("--epoch", default="latest", help="which checkpoint: latest, best or an epoch number")
+    parser.add_argument("--out", default="./restored", help="folder for <stem>_restored.png")
+    parser.add_argument("--gpu_ids", default="-1", help="gpu ids, e.g. 0; -1 for CPU (as upstream; the first is used)")
+    parser.add_argument("--pixel_size", type=float,
+                        help="block size in pixels of the inputs (skips detecting it; the offset is still found)")
+    parser.add_argument("--force", action="store_true",
+                        help="restore images that show no pixel grid, as if their blocks were the model's own")
+    parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
+                        help="largest tile side in model pixels (rounded to what the generator needs); "
+                             "bounds memory")
+    parser.add_argument("--region", action="append", default=[], metavar="x,y,w,h",
+                        help="restore only this rectangle, leave every other pixel as it is (repeatable)")
+    parser.add_argument("--model_block", type=int,
+                        help="block size in pixels the model trained on (default: crop_size / pixel_size "
+                             "from train_opt.txt)")
+    parser.add_argument("--compare", action="store_true", help="also write <stem>_compare.png: input | restored")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    try:
+        args.regions = [pixel_restore.parse_region(text) for text in args.region]
+    except ValueError as err:
+        parser.error(str(err))
+    if args.tile < 1:
+        parser.error(f"--tile {args.tile}: must be >= 1")
+    if args.pixel_size is not None and args.pixel_size < 1:
+        parser.error(f"--pixel_size {args.pixel_size:g}: must be >= 1")
+    if args.model_block is not None and args.model_block < 1:
+        parser.error(f"--model_block {args.model_block}: must be >= 1")
+    return args
+
+
+def checkpoint_path(args: argparse.Namespace) -> Path:
+    """The generator checkpoint of --name/--epoch; CommandLineError naming the flag when it is missing."""
+    run_dir = Path(args.checkpoints_dir) / args.name
+    if not run_dir.is_dir():
+        raise CommandLineError(f"--name {args.name}: no run folder {run_dir} (see --checkpoints_dir)")
+    path = run_dir / f"{args.epoch}_net_G.pth"
+    if not path.is_file():
+        found = sorted(p.name[:-len("_net_G.pth")] for p in run_dir.glob("*_net_G.pth"))
+        raise CommandLineError(f"--epoch {args.epoch}: no checkpoint {path} "
+                               f"(this run has: {', '.join(found) or 'none'})")
+    return path
+
+
+def device_of(gpu_ids: str) -> torch.device:
+    """CPU for -1, else the first listed GPU; CommandLineError when it is not there."""
+    try:
+        ids = [int(part) for part in gpu_ids.split(",") if int(part) >= 0]
+    except ValueError:
+        raise CommandLineError(f"--gpu_ids {gpu_ids}: use e.g. 0 or 0,1, or -1 for CPU") from None
+    if not ids:
+        return torch.device("cpu")
+    if not torch.cuda.is_available() or ids[0] >= torch.cuda.device_count():
+        raise CommandLineError(f"--gpu_ids {gpu_ids}: no such CUDA device here (use -1 for CPU)")
+    return torch.device("cuda", ids[0])
+
+
+def load_generator(args: argparse.Namespace, opt: argparse.Namespace, device: torch.device) -> torch.nn.Module:
+    """The run's generator with its checkpoint (weights_only), in eval mode, on `device`."""
+    path = checkpoint_path(args)
+    try:
+        upstream = link.find_upstream()
+    except link.LinkError as err:
+        raise CommandLineError(str(err)) from None
+    if str(upstream) not in sys.path:
+        sys.path.insert(0, str(upstream))
+    from models import networks  # upstream's
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # upstream prints its weight initialisation
+            net = restoration.define_generator(opt, networks)
+    except (NotImplementedError, AttributeError, ValueError) as err:
+        raise CommandLineError(f"--name {args.name}: train_opt.txt describes no generator we can build: {err}") from None
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if hasattr(state, "_metadata"):
+            del state._metadata
+        net.load_state_dict(state)
+    except (RuntimeError, OSError, EOFError, KeyError, TypeError, ValueError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CommandLineError(f"--epoch {args.epoch}: {path} does not fit the generator train_opt.txt describes "
+                               f"(netG {opt.netG}, ngf {opt.ngf}, norm {opt.norm}): {first}") from None
+    return net.to(device).eval()
+
+
+def tile_model(net: torch.nn.Module, opt: argparse.Namespace, device: torch.device) -> tiling.Model:
+    """A tiling model (HxWx3 float32 in [-1, 1] and its grid -> same) running the restore model's forward."""
+    def run(tile: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+        real_a = torch.from_numpy(tile).permute(2, 0, 1)[None].to(device)
+        with torch.no_grad():
+            fake_b = restoration.restore(net, real_a, opt, [grid])
+        return fake_b[0].permute(1, 2, 0).float().cpu().numpy()
+    return run
+
+
+def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str, str]]]:
+    """Image files named or found in named folders (sorted), and (input, kind, reason) for the rest."""
+    extensions = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
+    files, missing = [], []
+    for name in inputs:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in extensions
+                           and not p.name.endswith(OUTPUT_SUFFIXES))
+            if not found:
+                missing.append((name, "empty folder", "no images in this folder"))
+            files += found
+        elif path.is_file():
+            files.append(path)
+        else:
+            missing.append((name, "missing", "no such file or folder"))
+    return files, missing
+
+
+def load_image(path: Path) -> np.ndarray:
+    """An image file fully decoded (truncation shows here), upright (EXIF), as HxWx3 uint8."""
+    with Image.open(path) as img:
+        img.load()
+        img = ImageOps.exif_transpose(img)
+        if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit: scale, do not clip to white
+            img = Image.fromarray((np.asarray(img, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
+        return np.asarray(img.convert("RGB"))
+
+
+def output_paths(path: Path, args: argparse.Namespace) -> list[Path]:
+    """What restoring `path` writes: <stem>_restored.png, and <stem>_compare.png with --compare."""
+    out = Path(args.out)
+    return [out / f"{path.stem}{suffix}" for suffix in OUTPUT_SUFFIXES[:2 if args.compare else 1]]
+
+
+def output_conflict(path: Path, args: argparse.Namespace, inputs: set[Path],
+                    claimed: dict[Path, Path]) -> tuple[str, str] | None:
+    """(kind, reason) when an output of `path` would overwrite an input or another input's output."""
+    for target in output_paths(path, args):
+        if target.resolve() in inputs:
+            return "overwrite", f"its output {target} is an input file: choose another --out"
+        if target.resolve() in claimed:
+            return "name clash", f"its output {target} is already {claimed[target.resolve()]}'s"
+    return None
+
+
+def write_png(path: Path, arr: np.ndarray) -> None:
+    """Save an array as PNG atomically (no half-written file if interrupted)."""
+    with atomic_write.atomic_path(path) as tmp:
+        Image.fromarray(arr).save(tmp, format="PNG")
+
+
+def restore_file(path: Path, args: argparse.Namespace, model: tiling.Model, settings: pixel_restore.Settings,
+                 on_tile: Callable[[int, int], None]) -> pixel_restore.Restored:
+    """Restore one file and write its outputs; raises ValueError/OSError/RuntimeError with the reason."""
+    arr = load_image(path)
+    if args.regions:
+        done = pixel_restore.restore_regions(arr, args.regions, model, settings, on_tile)
+    else:
+        done = pixel_restore.restore_array(arr, model, settings, on_tile)
+    targets = output_paths(path, args)
+    write_png(targets[0], done.image)
+    if args.compare:
+        gap = np.full((arr.shape[0], 8, 3), 255, dtype=np.uint8)
+        write_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
+    return done
+
+
+class TileProgress:
+    """A progress bar over the tiles of one image, shown only when there are many."""
+
+    def __init__(self, name: str, quiet: bool):
+        self.name, self.quiet, self.bar = name, quiet, None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total > MANY_TILES and not self.quiet:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="tile", leave=False, desc=self.name)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def reason_kind(err: BaseException) -> str:
+    """A short name for why an image was skipped (for the final line)."""
+    if isinstance(err, pixel_restore.NoGrid):
+        return "no pixel grid"
+    if isinstance(err, (OSError, SyntaxError, Image.DecompressionBombError)):
+        return "unreadable"
+    if isinstance(err, ValueError) and "--region" in str(err):
+        return "region outside"
+    return "failed"
+
+
+def summary_line(restored: int, total: int, out: str, skipped: list[tuple[str, str, str]]) -> str:
+    """'restored 3 of 5 images into DIR; skipped 2: 1 no pixel grid, 1 unreadable'."""
+    line = f"restored {restored} of {total} image{'s' * (total != 1)} into {out}"
+    if skipped:
+        kinds: dict[str, int] = {}
+        for _, kind, _ in skipped:
+            kinds[kind] = kinds.get(kind, 0) + 1
+        line += f"; skipped {len(skipped)}: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    return line
+
+
+def run(args: argparse.Namespace) -> int:
+    """Restore every input; returns the exit status."""
+    device = device_of(args.gpu_ids)
+    run_dir = Path(args.checkpoints_dir) / args.name
+    checkpoint_path(args)  # flag errors before reading anything else
+    try:
+        opt = run_options.read_train_opt(run_dir)
+        block, block_note = ((args.model_block, f"{args.model_block} px blocks (--model_block)")
+                             if args.model_block else run_options.model_block(opt))
+    except (FileNotFoundError, ValueError) as err:
+        raise CommandLineError(f"--name {args.name}: {err}") from None
+    net = load_generator(args, opt, device)
+    settings = pixel_restore.Settings(model_block=block, multiple=run_options.generator_multiple(opt),
+                                      tile=args.tile, pixel_size=args.pixel_size, force=args.force)
+    print(f"{args.name} ({args.epoch}): netG {opt.netG}, {block_note}, on {device}")
+    model = tile_model(net, opt, device)
+
+    files, missing = gather_inputs(args.inputs)
+    skipped = list(missing)
+    for name, _, reason in skipped:
+        print(f"skipped {name}: {reason}", file=sys.stderr)
+    inputs = {p.resolve() for p in files}
+    claimed: dict[Path, Path] = {}
+    restored = 0
+    for path in tqdm(files, unit="image", disable=args.quiet, desc="restore"):
+        reason = output_conflict(path, args, inputs, claimed)
+        if reason is None:
+            claimed.update({target.resolve(): path for target in output_paths(path, args)})
+            progress = TileProgress(path.name, args.quiet)
+            try:
+                done = restore_file(path, args, model, settings, progress)
+                restored += 1
+                tqdm.write(f"{path}: {done.note} -> {output_paths(path, args)[0]}")
+            except (ValueError, OSError, SyntaxError, RuntimeError, Image.DecompressionBombError) as err:
+                reason = (reason_kind(err), str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
+            finally:
+                progress.close()
+        if reason is not None:
+            skipped.append((str(path), *reason))
+            tqdm.write(f"skipped {path}: {reason[1]}", file=sys.stderr)
+    print(summary_line(restored, len(files) + len(missing), args.out, skipped))
+    return 1 if skipped else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except CommandLineError as err:
+        print(f"restore: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""plugins.pixel_grid: block size and offset of images pixelated by this project and by other paths."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from plugins import pixel_grid, pixelation, sample_photos
+
+from .conftest import skimage_photos
+
+PHOTOS = [Image.fromarray(a) for a in skimage_photos()]  # astronaut, coffee, chelsea, rocket
+BOX, BILINEAR, NEAREST = Image.Resampling.BOX, Image.Resampling.BILINEAR, Image.Resampling.NEAREST
+
+
+def jpeg(img: Image.Image, quality: int) -> Image.Image:
+    buffer = io.BytesIO()
+    img.save(buffer, "JPEG", quality=quality)
+    buffer.seek(0)
+    return Image.open(buffer).convert("RGB")
+
+
+def pixelated_elsewhere(photo: Image.Image, block: float, down, dx: int, dy: int):
+    """Shrink by a (non-integer) factor with `down`, blow back up with nearest, crop (dx, dy) off the
+    top-left corner: the image, and its true block sizes and offsets (x, y)."""
+    width, height = photo.size
+    small = photo.resize((round(width / block), round(height / block)), down)
+    size_x, size_y = width / small.width, height / small.height
+    img = small.resize((width, height), NEAREST).crop((dx, dy, width, height))
+    return img, (size_x, -dx % size_x), (size_y, -dy % size_y)
+
+
+def circular_distance(a: float, b: float, period: float) -> float:
+    d = abs(a - b) % period
+    return min(d, period - d)
+
+
+def assert_recovered(grid: pixel_grid.Grid, truth_x, truth_y):
+    assert grid.found, grid
+    for (size, offset), (true_size, true_offset) in (((grid.size_x, grid.offset_x), truth_x),
+                                                     ((grid.size_y, grid.offset_y), truth_y)):
+        assert abs(size / true_size - 1) < 0.05, (grid, truth_x, truth_y)
+        assert circular_distance(offset, true_offset, true_size) <= 1.0, (grid, truth_x, truth_y)
+
+
+@pytest.mark.parametrize("photo", range(len(PHOTOS)))
+@pytest.mark.parametrize("pixels", [64, 85, 40, 32, 128])
+def test_grid_of_this_projects_pixelation(photo, pixels):
+    img = pixelation.pixelate(PHOTOS[photo].resize((256, 256)), pixels)
+    block = 256 / pixels
+    grid = pixel_grid.detect_grid(np.asarray(img))
+    assert_recovered(grid, (block, 0.0), (block, 0.0))
+
+
+@pytest.mark.parametrize("photo", range(len(PHOTOS)))
+@pytest.mark.parametrize("block, down, dx, dy, quality", [
+    (4.0, BILINEAR, 3, 1, None),   # integer blocks, grid not at the corner
+    (4.37, BOX, 2, 3, None),       # non-integer factor, PIL's box filter
+    (6.6, BILINEAR, 5, 0, None),
+    (2.5, BOX, 1, 2, None),        # blocks of 2 and 3 pixels in turn
+    (13.3, BILINEAR, 7, 11, None),
+    (5.3, BOX, 4, 2, 90),          # JPEG at quality 90 and 75
+    (3.0, BILINEAR, 1, 1, 75),
+    (4.37, BILINEAR, 2, 3, 75),
+    (8.0, BOX, 3, 6, 75),
+    (9.7, BILINEAR, 0, 5, 90),
+])
+def test_grid_of_images_pixelated_elsewhere(photo, block, down, dx, dy, quality):
+    img, truth_x, truth_y = pixelated_elsewhere(PHOTOS[photo], block, down, dx, dy)
+    if quality:
+        img = jpeg(img, quality)
+    assert_recovered(pixel_grid.detect_grid(np.asarray(img)), truth_x, truth_y)
+
+
+@pytest.mark.parametrize("factor", [1.37, 0.83])
+def test_grid_survives_a_smooth_resize_of_a_pixelated_image(factor):
+    """A pixelated picture zoomed by a browser (bilinear, non-integer): blocks of 4 * factor."""
+    img = pixelation.pixelate(PHOTOS[0], 128).resize((round(512 * factor),) * 2, BILINEAR)
+    grid = pixel_grid.detect_grid(np.asarray(img))
+    assert grid.found
+    assert abs(grid.size_x / (4 * factor) - 1) < 0.05 and abs(grid.size_y / (4 * factor) - 1) < 0.05
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "brick.png",
+                                  "gravel.png", "motorcycle_left.png", "hubble_deep_field.jpg"])
+@pytest.mark.parametrize("quality", [None, 90, 75])
+def test_photos_show_no_grid(name, quality):
+    img = sample_photos.load_source(name)
+    if quality:
+        img = jpeg(img, quality)
+    grid = pixel_grid.detect_grid(np.asarray(img))
+    assert not grid.found, grid
+
+
+def test_jpeg_own_grid_must_show_more_clearly():
+    assert pixel_grid.Grid(8.0, 0.0, 8.0, 0.0, 0.8).like_jpeg
+    assert not pixel_grid.Grid(8.0, 0.0, 8.0, 0.0, 0.8).found
+    assert pixel_grid.Grid(8.0, 0.0, 8.0, 0.0, 0.95).found
+    assert pixel_grid.Grid(8.0, 3.0, 8.0, 0.0, 0.8).found  # not where JPEG's blocks are
+    assert pixel_grid.Grid(6.0, 0.0, 6.0, 0.0, 0.8).found
+
+
+def test_given_size_fits_only_the_offset():
+    img, truth_x, truth_y = pixelated_elsewhere(PHOTOS[1], 5.0, BOX, 2, 4)
+    grid = pixel_grid.detect_grid(np.asarray(img), size=5.0)
+    assert (grid.size_x, grid.size_y) == (5.0, 5.0)
+    assert_recovered(grid, truth_x, truth_y)
+
+
+def test_too_small_or_flat_images_have_no_grid():
+    assert not pixel_grid.detect_grid(np.zeros((64, 64, 3), np.uint8)).found
+    assert not pixel_grid.detect_grid(np.asarray(PHOTOS[0].resize((8, 8)))).found
+
+
+def test_edge_profile_of_a_known_image():
+    arr = np.zeros((4, 6, 3), np.uint8)
+    arr[:, 3:] = 10  # a step of 30 (summed over channels) between columns 2 and 3
+    arr[0, 1, 0] = 1  # noise below the dead zone
+    assert pixel_grid.edge_profile(arr, 1).tolist() == [0, 0, 30 - pixel_grid.DEAD_ZONE, 0, 0]
+    assert pixel_grid.edge_profile(arr, 0).tolist() == [0, 0, 0]
+    tall = np.asarray(PHOTOS[0])
+    chunked = pixel_grid.edge_profile(tall, 1)  # 512 rows: two chunks
+    whole = np.maximum(np.abs(np.diff(tall.astype(int), axis=1)).sum(2) - pixel_grid.DEAD_ZONE, 0).mean(0)
+    np.testing.assert_allclose(chunked, whole)
+
+
+def test_low_res_recovers_the_small_image_exactly():
+    """Block interiors hold the small image's pixels, partial edge blocks included."""
+    photo = PHOTOS[2]
+    small = photo.resize((97, 64), BOX)
+    img = np.asarray(small.resize(photo.size, NEAREST))[5:, 3:]  # 451x300 from 97x64: 4.65 x 4.69
+    low = pixel_grid.low_res(img, pixel_grid.detect_grid(img))
+    assert low.shape == (64 - 1, 97, 3)  # the crop removed one whole row of blocks
+    np.testing.assert_array_equal(low[1:-1, 1:-1], np.asarray(small)[2:-1, 1:-1])
+
+
+def test_snap_and_model_box_map_an_integer_grid_without_resampling():
+    img = np.asarray(pixelation.pixelate(PHOTOS[1].resize((256, 256)), 64))[2:, 1:]
+    grid = pixel_grid.snap(pixel_grid.detect_grid(img), 255, 254)
+    assert (grid.size_x, grid.offset_x, grid.size_y, grid.offset_y) == (4.0, 3.0, 4.0, 2.0)
+    # model space at 4 px blocks starts at the first (partial) block: one pixel and two pixels in
+    assert pixel_grid.model_box(grid, 255, 254, 4) == (1.0, 2.0, 256.0, 256.0)
+    assert pixel_grid.model_box(grid, 255, 254, 8) == (2.0, 4.0, 512.0, 512.0)
+    assert pixel_grid.snap(pixel_grid.Grid(4.3, 0.1, 4.0, 0.1, 1.0), 400, 400).size_x == 4.3
+
+
+def test_axis_blocks_partial_edges_and_interiors():
+    first, start, stop = pixel_grid.axis_blocks(10, 3.0, 1.2)
+    # blocks start at 1.2, 4.2, 7.2 (+ a partial one before): pixels 0 | 1-3 | 4-6 | 7-9, interiors 0 | 2 | 5 | 8
+    assert first == -1
+    assert start.tolist() == [0, 2, 5, 8] and stop.tolist() == [1, 3, 6, 9]
