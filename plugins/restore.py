@@ -25,7 +25,7 @@ import torch
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from plugins import atomic_write, link, pixel_restore, restoration, run_options, tiling
+from plugins import atomic_write, image_io, link, pixel_restore, restoration, run_options, tiling
 
 OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; skipped in input folders
 MANY_TILES = 4  # more tiles than this get their own progress bar
@@ -159,9 +159,7 @@ def load_image(path: Path) -> np.ndarray:
     """An image file fully decoded (truncation shows here), upright (EXIF), as HxWx3 uint8."""
     with Image.open(path) as img:
         img.load()
-        img = ImageOps.exif_transpose(img)
-        if img.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit: scale, do not clip to white
-            img = Image.fromarray((np.asarray(img, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8))
+        img = image_io.to_8bit(ImageOps.exif_transpose(img))  # 16-bit and float scaled, not clipped
         return np.asarray(img.convert("RGB"))
 
 
