@@ -12,7 +12,7 @@ from PIL import Image
 
 from plugins import sample_photos
 
-from .upstream_runner import ONE_EPOCH, photo_dataroot, run_upstream, tiny_run_flags
+from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
 
 def restore_cli(upstream: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
@@ -33,8 +33,8 @@ def pixelated_elsewhere(name: str, size: tuple[int, int], block: float, down, dx
 def trained(upstream, photo_dir, tmp_path_factory) -> Path:
     """checkpoints/ with run `rc`: one epoch of `--model restore --residual` (unet_128, 4 px blocks)."""
     root = tmp_path_factory.mktemp("restore_cli")
-    common = tiny_run_flags(photo_dataroot(photo_dir, root / "data"), "rc", "restore", root / "checkpoints")
-    run_upstream(upstream, "train.py", *common, "--residual", *ONE_EPOCH)
+    common = tiny_run_flags(photo_dataroot(photo_dir, root / "data"), "rc", "restore", root / "checkpoints", upstream)
+    run_upstream(upstream, "train.py", *common, "--residual", *one_epoch(upstream))
     return root
 
 
@@ -96,3 +96,21 @@ def test_checkpoint_of_another_architecture_and_missing_epoch(upstream, trained)
     assert "does not fit the generator train_opt.txt describes (netG unet_256" in proc.stderr
     proc = restore_cli(upstream, work, "any.png", "--name", "rc", "--epoch", "7")
     assert proc.returncode == 2 and "--epoch 7: no checkpoint" in proc.stderr and "(this run has: 1, latest)" in proc.stderr
+
+
+def test_restores_with_the_best_recipe_srnet_and_bicubic_base(upstream, photo_dir, tmp_path):
+    """The recipe the demo trains (srnet, residual over the bicubic base, no GAN) restores through the CLI."""
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "data"), "sr", "restore", tmp_path / "checkpoints",
+                            upstream)
+    run_upstream(upstream, "train.py", *common, "--residual", "--base", "bicubic", "--lambda_GAN", "0",
+                 "--netG", "srnet_2blocks", "--ngf", "16", *one_epoch(upstream))
+    pixelated_elsewhere("coffee.png", (300, 200), 4.6, Image.Resampling.BOX, 3, 2).save(tmp_path / "small.jpg",
+                                                                                         quality=90)
+    proc = restore_cli(upstream, tmp_path, "small.jpg", "--name", "sr", "--out", "out", "--epoch", "1")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("sr (1): netG srnet_2blocks, 4 px blocks")
+    restored = np.asarray(Image.open(tmp_path / "out" / "small_restored.png"))
+    assert restored.shape == (200, 300, 3)
+    # a (near) zero correction of the bicubic base: smooth, close to the input's colours
+    source = np.asarray(Image.open(tmp_path / "small.jpg").convert("RGB")).astype(float)
+    assert np.abs(restored.astype(float) - source).mean() < 20
