@@ -25,7 +25,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from plugins import atomic_write, evaluate, link, results, sample_photos, scores, sweep, tables, upstream_options
+from plugins import (atomic_write, evaluate, link, restoration, results, sample_photos, scores, sweep, tables,
+                     upstream_options)
 from plugins.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
                                  table_row)
 from plugins.sweep_plan import to_argv
@@ -207,6 +208,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     link.link(upstream)
     tests = parse_tests(args.tests)
+    for recipe in (r for r in RECIPES if r.name in chosen):
+        need = restoration.size_multiple(recipe.flags["netG"])
+        bad = [size for size, _ in tests if size % need]
+        if bad:
+            print(f"recipes: error: --tests {args.tests}: {recipe.name}'s --netG {recipe.flags['netG']} needs image "
+                  f"sizes that are multiples of {need}, not {bad[0]}", file=sys.stderr)
+            return 2
     out, dataroot = args.out.resolve(), args.dataroot.resolve()
     runner = Runner(upstream, out, dataroot, args.verbose)
     rows, first_setting = [], {}
