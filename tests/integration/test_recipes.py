@@ -21,7 +21,8 @@ def test_two_recipes_at_equal_time(upstream, tmp_path, monkeypatch, capsys):
     assert [(r["recipe"], r["test"]) for r in rows] == [("l1_only", "128/32"), ("l1_only", "256/64"),
                                                        ("srnet", "128/32"), ("srnet", "256/64")]
     for row in rows:
-        assert row["count"] == 3 and row["psnr_bicubic"] > 10 and row["train_cpu_seconds"] > 0
+        cpu = row["train_cpu_seconds"]  # measured, so only its presence is checked
+        assert row["count"] == 3 and row["psnr_bicubic"] > 10 and cpu > 0
     for name in ("l1_only", "srnet"):
         record = json.loads((tmp_path / "out" / "checkpoints" / name / "recipe.json").read_text())
         assert record["epochs"] == 2 and record["epoch"] == "best"
