@@ -23,10 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
-from plugins import atomic_write, link, recipe_plan, sample_photos, scores, sweep, sweep_plan
+from plugins import atomic_write, link, recipe_plan, report, sample_photos, sweep, sweep_plan
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKER = "demo.json"  # written last: the folder is complete
@@ -93,20 +90,6 @@ def sweep_args(data: Path, sweep_dir: Path, settings: dict, use_wandb: bool = Fa
             *sweep_plan.to_argv(flags)]
 
 
-def perceptual_grid(summary: dict, out: Path, rows: int = 4, width: int = 96) -> None:
-    """input | bicubic | model | real for the first test images, as one small PNG."""
-    images = Path(summary["images_dir"])
-    tiles = []
-    for fake in sorted(images.glob("*_fake_B.png"))[:rows]:
-        real_a, real_b = (np.asarray(Image.open(str(fake).replace("fake_B", s))) for s in ("real_A", "real_B"))
-        bicubic = scores.bicubic_baseline(real_a)
-        row = [real_a, bicubic if bicubic is not None else real_a, np.asarray(Image.open(fake)), real_b]
-        tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width))) for t in row], axis=1))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write.atomic_path(out) as tmp:
-        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run of about a minute")
@@ -140,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     summary_file = Path(row["report"]).parent / "summary.json"
     summary = json.loads(summary_file.read_text())
     if not args.quick:
-        perceptual_grid(summary, REPO_ROOT / "docs" / "demo_grid.png")
+        report.comparison_grid({"model": summary}, REPO_ROOT / "docs" / "demo_grid.png", width=96)
     print(f"\n== demo done in {time.time() - start:.0f} s: mean PSNR over {row['count']} test images")
     print(f"   model ({recipe_plan.BEST.name}) {row['psnr_model']:.2f} dB | pixelated input {row['psnr_input']:.2f} dB"
           f" | bicubic {row['psnr_bicubic']:.2f} dB   (model beats the input on "

@@ -21,11 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
-from PIL import Image
 
-from plugins import (atomic_write, evaluate, link, restoration, results, sample_photos, scores, sweep, tables,
+from plugins import (atomic_write, evaluate, link, report, restoration, results, sample_photos, sweep, tables,
                      upstream_options)
 from plugins.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
                                  table_row)
@@ -153,25 +151,6 @@ class Runner:
         return evaluate.evaluate_images_dir(images, images.path.parent, progress=False)
 
 
-def side_by_side(summaries: dict[str, dict], out: Path, rows: int = 4, width: int = 128) -> None:
-    """input | bicubic | each recipe | real on the same first test images, one PNG with a header row."""
-    names = list(summaries)
-    first = Path(summaries[names[0]]["images_dir"])
-    tiles = []
-    for fake in sorted(first.glob("*_fake_B.png"))[:rows]:
-        stem = fake.name[: -len("_fake_B.png")]
-        real_a = np.asarray(Image.open(first / f"{stem}_real_A.png"))
-        bicubic = scores.bicubic_baseline(real_a)
-        row = [real_a, real_a if bicubic is None else bicubic]
-        row += [np.asarray(Image.open(Path(summaries[n]["images_dir"]) / f"{stem}_fake_B.png")) for n in names]
-        row.append(np.asarray(Image.open(first / f"{stem}_real_B.png")))
-        tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width), Image.Resampling.NEAREST))
-                                     for t in row], axis=1))
-    with atomic_write.atomic_path(out) as tmp:
-        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
-    atomic_write.write_text(out.with_suffix(".txt"), "columns: " + " | ".join(["input", "bicubic", *names, "real"]))
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m plugins.recipes", description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataroot", type=Path, required=True, help="folder with train/, val/ and test/ photos")
@@ -229,8 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     tables.write_csv(out / "recipes.csv", rows, columns)
     tables.write_json(out / "recipes.json", rows)
     atomic_write.write_text(out / "recipes.md", markdown(rows))
-    side_by_side(first_setting, out / "recipes_grid.png")
-    print("\n" + markdown(rows) + f"\ntables: {out}/recipes.md, .csv, .json; pictures: {out}/recipes_grid.png")
+    report.comparison_grid(first_setting, out / "recipes_grid.png")
+    print("\n" + markdown(rows) + f"\ntables: {out}/recipes.md, .csv, .json; picture: {out}/recipes_grid.png "
+          f"(input | bicubic | {' | '.join(first_setting)} | real)")
     return 0
 
 

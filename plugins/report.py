@@ -176,3 +176,23 @@ def write_comparison_html(path: Path, table: list[dict], columns: list[str], plo
                 tags.br()
                 tags.a(f"{r['run']} epoch {r['epoch']}", href=link(r["report"], path.parent))
     atomic_write.write_text(path, doc.render())
+
+
+def comparison_grid(summaries: dict[str, dict], out: Path, rows: int = 4, width: int = 128) -> None:
+    """input | bicubic | each named model | real on the first test images of the first summary's
+    images folder (every model tested on the same files), as one PNG."""
+    names = list(summaries)
+    first = Path(summaries[names[0]]["images_dir"])
+    tiles = []
+    for fake in sorted(first.glob("*_fake_B.png"))[:rows]:
+        stem = fake.name[: -len("_fake_B.png")]
+        real_a = np.asarray(Image.open(first / f"{stem}_real_A.png"))
+        bicubic = scores.bicubic_baseline(real_a)
+        row = [real_a, real_a if bicubic is None else bicubic]
+        row += [np.asarray(Image.open(Path(summaries[n]["images_dir"]) / f"{stem}_fake_B.png")) for n in names]
+        row.append(np.asarray(Image.open(first / f"{stem}_real_B.png")))
+        tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width), Image.Resampling.NEAREST))
+                                     for t in row], axis=1))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write.atomic_path(out) as tmp:
+        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
