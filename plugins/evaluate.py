@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import importlib
 import multiprocessing
 import os
 import sys
@@ -145,6 +146,8 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
                                 f"(looked for images/{results.PATTERN})")
     several = len(found) > 1
     convention = scores.Convention(args.y_channel, args.crop_border)
+    if "ssim" in args.metrics:
+        importlib.import_module("plugins.ssim_kernel")  # compiled or loaded once, before the workers fork
     pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     try:
         summaries = [evaluate_images_dir(d, output_dir(d, args.out, several), pool, args.psnr_cap, not args.quiet,

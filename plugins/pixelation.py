@@ -104,9 +104,9 @@ def _nearest_sources(size: int, length: int) -> np.ndarray:
 
 def _run_starts(arr: np.ndarray, axis: int) -> np.ndarray:
     """Positions along `axis` where a line differs from the one before it."""
-    diff = np.diff(arr.astype(np.int16), axis=axis)
-    other = tuple(a for a in range(arr.ndim) if a != axis)
-    return np.flatnonzero(np.any(diff != 0, axis=other)) + 1
+    lines = np.moveaxis(arr, axis, 0)
+    lines = lines.reshape(lines.shape[0], -1)
+    return np.flatnonzero((lines[1:] != lines[:-1]).any(axis=1)) + 1
 
 
 def recover_pixel_size(arr: np.ndarray) -> int | None:
@@ -120,7 +120,8 @@ def recover_pixel_size(arr: np.ndarray) -> int | None:
     if height != width:
         return None
     starts = _run_starts(arr, 0), _run_starts(arr, 1)
-    for size in range(1, width):
+    # a grid of `size` pixels has size - 1 boundaries: fewer cannot explain them all
+    for size in range(1 + max(len(s) for s in starts), width):
         sources = _nearest_sources(size, width)
         if all(np.all(sources[s] != sources[s - 1]) for s in starts):
             return size
