@@ -12,6 +12,8 @@ the end, so a folder with manifest.csv is always complete; --skip_bad skips
 (and lists) photos that do not decode instead of stopping.
 
     python datasets/make_pixelated.py --photos DIR --out datasets/NAME [--preset study-fixed] [--skip_bad]
+
+(datasets/make_pixelated.py runs this module's main, as `python -m plugins.make_pixelated` does.)
 """
 from __future__ import annotations
 
@@ -26,8 +28,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import atomic_write, image_io, pixelation, tables  # noqa: E402
+from plugins import atomic_write, image_io, pixelation, tables
 
 PRESETS = {"study-fixed": "64", "study-variational": "48:128"}
 # upstream's image extensions (data/image_folder.py)
