@@ -12,14 +12,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from upstream_import import import_upstream, upstream_options
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "datasets"))
+from plugins import make_pixelated, sample_photos
 
 
 def samples_per_second(dataset, rounds: int) -> float:
@@ -39,9 +38,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     import_upstream()
-    import make_pixelated
     from data import find_dataset_using_name
-    from plugins import sample_photos
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

@@ -17,7 +17,6 @@ disturbed one. Prints images/s of each and both ratios.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,11 +25,8 @@ import numpy as np
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-from plugins import evaluate, metrics, results, scores  # noqa: E402
-from results_tree import write_triplets  # noqa: E402
+from plugins import evaluate, metrics, results, scores
+from plugins.synthetic_results import write_triplets
 
 
 def naive(images: Path) -> None:

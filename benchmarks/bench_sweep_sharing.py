@@ -8,11 +8,7 @@ and the full N x D grid (D = 0..100 step 10).
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins.sweep_plan import epochs_trained, plan_runs, plan_trainings  # noqa: E402
+from plugins.sweep_plan import epochs_trained, plan_runs, plan_trainings
 
 DEFAULTS = {"batch_size": 1, "n_epochs": 100, "n_epochs_decay": 100, "lr": 0.0002, "save_epoch_freq": 5}
 N = [str(n) for n in range(10, 151, 10)]

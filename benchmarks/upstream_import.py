@@ -4,18 +4,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import link  # noqa: E402
+from plugins import link, upstream_path
 
 
 def import_upstream() -> Path:
-    """Find upstream, link our plugins into it, put it on sys.path; exit 2 if there is none."""
+    """Find upstream, link our plugins into it, make its modules importable; exit 2 if there is none."""
     try:
         upstream = link.find_upstream()
     except link.LinkError as err:
         sys.exit(f"benchmark needs upstream: {err}")
     link.link(upstream)
-    sys.path.insert(0, str(upstream))
+    upstream_path.add(upstream)
     return upstream
 
 

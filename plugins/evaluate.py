@@ -25,9 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-if not __package__:  # run as a script: python plugins/evaluate.py
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from plugins import image_io, metrics, report, results, scores, tables  # noqa: E402
+from plugins import image_io, metrics, report, results, scores, tables
 
 CSV_COLUMNS = ["id", "pixel_size"] + [f"{m}_{x}" for m in scores.METRICS for x in scores.METHODS] + \
               [f"gain_{b}" for b in scores.BASELINES] + ["note"]

@@ -1,7 +1,9 @@
 """Dataset mode `pixelated`: pairs (pixelated photo, photo) made on the fly.
 
 Use it with `--dataset_mode pixelated` once `python -m plugins.link` has
-linked this file into upstream's data/ folder. It reads every image under
+linked this file into upstream's data/ folder (run upstream with the Python
+where this project is installed: the link imports the package `plugins`).
+It reads every image under
 dataroot/<phase>: plain photos are the target, and upstream's aligned A|B
 images give their target half, so the study's own folders work too.
 
@@ -13,7 +15,6 @@ a fresh pixel size for every sample; other phases use the size fixed by
 """
 import os
 import random
-import sys
 
 import torchvision.transforms as transforms
 from PIL import Image
@@ -21,11 +22,7 @@ from PIL import Image
 from data.base_dataset import BaseDataset, get_params, get_transform
 from data.image_folder import make_dataset
 
-try:
-    from plugins import image_io, pixelation
-except ImportError:  # upstream run without `pip install -e .`: import from beside the real file
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-    from plugins import image_io, pixelation
+from plugins import image_io, pixelation
 
 
 class PixelatedDataset(BaseDataset):

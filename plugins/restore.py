@@ -25,7 +25,7 @@ import torch
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from plugins import atomic_write, image_io, link, pixel_restore, restoration, run_options, tiling
+from plugins import atomic_write, image_io, link, pixel_restore, restoration, run_options, tiling, upstream_path
 
 OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; skipped in input folders
 MANY_TILES = 4  # more tiles than this get their own progress bar
@@ -105,8 +105,7 @@ def load_generator(args: argparse.Namespace, opt: argparse.Namespace, device: to
         upstream = link.find_upstream()
     except link.LinkError as err:
         raise CommandLineError(str(err)) from None
-    if str(upstream) not in sys.path:
-        sys.path.insert(0, str(upstream))
+    upstream_path.add(upstream)
     from models import networks  # upstream's
 
     try:

@@ -1,8 +1,10 @@
 """Model `restore`: pix2pix for restoring pixelated images, with the levers that make it beat bicubic.
 
 Use it with `--model restore` (plugins are linked into upstream's models/
-folder by `python -m plugins.link`). With no extra flag it is pix2pix: same
-defaults, losses, networks and checkpoint files. It adds:
+folder by `python -m plugins.link`; run upstream with the Python where this
+project is installed, as the link imports the package `plugins`). With no
+extra flag it is pix2pix: same defaults, losses, networks and checkpoint
+files. It adds:
 - live metrics: PSNR and cosine of fake_B and of real_A (the pixelated
   input) against real_B on each training batch, with the losses (console,
   loss_log.txt, upstream's plots) and, when visdom is on, in their own window;
@@ -19,7 +21,6 @@ Works with the pinned upstream and the newest one (DDP, no --gpu_ids).
 """
 import math
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,11 +31,7 @@ from models import networks
 from models.base_model import BaseModel
 from models.pix2pix_model import Pix2PixModel
 
-try:
-    from plugins import live_metrics, pixelation, restoration, validation
-except ImportError:  # upstream run without `pip install -e .`: import from beside the real file
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
-    from plugins import live_metrics, pixelation, restoration, validation
+from plugins import live_metrics, pixelation, restoration, validation
 
 
 class RestoreModel(BaseModel):

@@ -15,10 +15,10 @@ import pytest
 from PIL import Image
 
 from plugins import evaluate, metrics, results, scores, tables
+from plugins.synthetic_results import write_results_root, write_triplets
 
 from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT
-from .results_tree import write_results_root, write_triplets
 
 
 def read_csv(path):

@@ -1,4 +1,4 @@
-"""datasets/make_pixelated.py: splits, manifest, A/B/AB layout, errors."""
+"""plugins/make_pixelated.py (run as datasets/make_pixelated.py): splits, manifest, A/B/AB layout, errors."""
 from __future__ import annotations
 
 import csv
@@ -11,14 +11,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import pixelation
+from plugins import make_pixelated, pixelation
+from plugins.make_pixelated import MANIFEST
 
 from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT
-
-sys.path.insert(0, str(REPO_ROOT / "datasets"))
-import make_pixelated  # noqa: E402
-from make_pixelated import MANIFEST  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,7 @@ import numpy as np
 from PIL import Image
 
 from plugins import report
-
-from .results_tree import write_triplets
+from plugins.synthetic_results import write_triplets
 
 
 def test_grid_has_a_row_per_image_and_a_column_per_model(tmp_path):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins import checkpoints, sweep
+from plugins import checkpoints, sweep, upstream_path
 from plugins.sweep_plan import (PlanError, Training, branch_last_epochs, epochs_trained, lr_steps_at_epoch_start,
                                 parse_epoch_times, parse_flags, parse_grid_arg, plan_runs, plan_trainings,
                                 resume_point, run_name, saved_epochs, serving_training, flags_for_test, to_argv,
@@ -134,11 +134,8 @@ def test_parse_epoch_times():
 
 STANDIN = REPO_ROOT / "tests" / "fixtures" / "standin_upstream"
 
-sys.path.insert(0, str(STANDIN))
-try:
-    import standin  # noqa: E402
-finally:
-    sys.path.remove(str(STANDIN))
+with upstream_path.temporarily(STANDIN):
+    import standin
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,13 +10,11 @@ import torch
 import torchvision.transforms as T
 from PIL import Image
 
-from plugins import pixelation
+from plugins import make_pixelated, pixelation
 
 from .upstream_runner import cpu_flags, one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent.parent / "datasets"))
-import make_pixelated  # noqa: E402
 
 to_tensor = T.Compose([T.ToTensor(), T.Normalize((0.5,) * 3, (0.5,) * 3)])
 

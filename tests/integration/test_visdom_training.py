@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,8 +21,7 @@ def test_live_view_shows_losses_and_metrics(upstream, upstream_flavour, photo_di
     pytest.importorskip("playwright")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
-    sys.path.insert(0, str(REPO_ROOT / "tests"))
-    from visdom_page_check import inspect_page
+    from ..visdom_page_check import inspect_page
 
     port = str(free_port())
     env = {"PATH": "/usr/bin:/bin", "VISDOM_PORT": port, "VISDOM_DIR": str(tmp_path / "visdom")}

@@ -1,4 +1,5 @@
-"""A synthetic results tree in upstream test.py's layout, for evaluation tests."""
+"""A synthetic results tree in upstream test.py's layout: photo crops, their pixelation and a noisy "model",
+for the evaluation's tests and benchmark (no training needed)."""
 from __future__ import annotations
 
 from pathlib import Path
