@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from upstream_import import import_upstream, upstream_options
+from upstream_import import cpu_flags, import_upstream, upstream_options
 
 from plugins import make_pixelated, sample_photos
 
@@ -47,7 +47,7 @@ def main() -> None:
         rates = {}
         for mode, root in (("aligned", "AB"), ("pixelated", "B")):
             flags = ["--dataroot", str(tmp / "ds" / root), "--dataset_mode", mode, "--model", "pix2pix",
-                     "--gpu_ids", "-1", "--checkpoints_dir", str(tmp / "ck")]
+                     "--checkpoints_dir", str(tmp / "ck"), *cpu_flags()]
             with contextlib.redirect_stdout(io.StringIO()):
                 opt = upstream_options(flags)
             dataset = find_dataset_using_name(mode)(opt)

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 import torch
-from upstream_import import import_upstream, upstream_options
+from upstream_import import cpu_flags, import_upstream, upstream_options
 
 
 def seconds_per_iteration(model, batch: dict, iters: int) -> float:
@@ -44,8 +44,8 @@ def main() -> None:
     models = {}
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         for name in ("pix2pix", "restore"):
-            opt = upstream_options(["--dataroot", tmp, "--model", name, "--netG", "unet_128", "--gpu_ids", "-1",
-                                    "--display_id", "0", "--checkpoints_dir", tmp, "--name", name])
+            opt = upstream_options(["--dataroot", tmp, "--model", name, "--netG", "unet_128", "--checkpoints_dir",
+                                    tmp, "--name", name, *cpu_flags()])
             torch.manual_seed(0)
             models[name] = create_model(opt)
             models[name].setup(opt)

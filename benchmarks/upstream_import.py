@@ -1,6 +1,7 @@
 """Make a linked upstream checkout importable from a benchmark, or exit saying how to get one."""
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -30,3 +31,13 @@ def upstream_options(flags: list[str], train: bool = True):
         return Options().parse()
     finally:
         sys.argv = saved
+
+
+def cpu_flags() -> list[str]:
+    """The flags that keep a run on the CPU with no display, as the imported upstream spells them:
+    --gpu_ids -1 and --display_id 0 where it has them (e19f22f); the newest has neither."""
+    from options.train_options import TrainOptions
+
+    known = {action.dest for action in TrainOptions().initialize(argparse.ArgumentParser())._actions}
+    return [flag for name, value in (("gpu_ids", "-1"), ("display_id", "0")) if name in known
+            for flag in (f"--{name}", value)]

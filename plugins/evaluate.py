@@ -82,7 +82,7 @@ def evaluate_images_dir(images: results.ImagesDir, out: Path, pool=None, cap: fl
     tables.write_csv(out / "metrics.csv", [convention.labelled(r) for r in rows],
                      [convention.label(c) for c in CSV_COLUMNS])
     if rows:
-        summary["report"] = str(report.write_report(out, rows, summary, {t.id: t for t in triplets}))
+        summary["report"] = str(report.write_report(out, rows, summary, {t.id: t for t in triplets}, pool=pool))
     tables.write_json(out / "summary.json", summary)
     return summary
 

@@ -84,14 +84,23 @@ def _table(header: list[str], body: list[list]) -> None:
                     tags.td(fmt(cell))
 
 
-def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, show: int = 5) -> Path:
+def _call(fn, args: tuple):
+    """fn(*args): one of the report's independent pieces, run by a pool's worker."""
+    return fn(*args)
+
+
+def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, show: int = 5, pool=None) -> Path:
     """Plots and index.html in `out`: summary, plots, and input | bicubic | model | real
-    for the `show` worst and best images by PSNR gain over the input."""
+    for the `show` worst and best images by PSNR gain over the input. With a
+    multiprocessing pool, the plots and bicubic pictures are drawn by its workers at once."""
     cap = summary["psnr_cap_db"]
-    plot_scatter(rows, cap, out / "cosine_vs_psnr.png")
-    plot_histogram(rows, cap, out / "psnr_histogram.png")
     ranked = sorted(rows, key=lambda r: r["gain_input"])
     picked = ranked[:show] + ranked[max(show, len(ranked) - show):][::-1]
+    pieces = [(plot_scatter, (rows, cap, out / "cosine_vs_psnr.png")),
+              (plot_histogram, (rows, cap, out / "psnr_histogram.png"))] + \
+             [(_save_bicubic, (out, triplets[row["id"]])) for row in picked]
+    drawn = pool.starmap(_call, pieces, chunksize=1) if pool else [fn(*args) for fn, args in pieces]
+    bicubics = dict(zip((row["id"] for row in picked), drawn[2:]))
     doc = dominate.document(title=f"Evaluation: {summary.get('run', '')} {summary.get('epoch', '')}")
     with doc:
         tags.h2(f"{summary.get('run', '')} / epoch {summary.get('epoch', '')}: {summary['count']} images")
@@ -117,8 +126,7 @@ def write_report(out: Path, rows: list[dict], summary: dict, triplets: dict, sho
                 for h in ("image", "input (real_A)", "bicubic", "model (fake_B)", "real (real_B)"):
                     tags.th(h)
             for row in picked:
-                triplet = triplets[row["id"]]
-                bicubic = _save_bicubic(out, triplet)
+                triplet, bicubic = triplets[row["id"]], bicubics[row["id"]]
                 with tags.tr():
                     tags.td(f"{row['id']} gain {fmt(row['gain_input'], 2)} dB")
                     for src, psnr in ((triplet.real_A, row["psnr_input"]), (bicubic, row["psnr_bicubic"]),
