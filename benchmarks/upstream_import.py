@@ -28,9 +28,14 @@ def upstream_options(flags: list[str], train: bool = True):
             from options.train_options import TrainOptions as Options
         else:
             from options.test_options import TestOptions as Options
-        return Options().parse()
+        opt = Options().parse()
     finally:
         sys.argv = saved
+    if not hasattr(opt, "gpu_ids"):  # the newest upstream's scripts pick the device after parsing
+        from util.util import init_ddp
+
+        opt.device = init_ddp()
+    return opt
 
 
 def cpu_flags() -> list[str]:
