@@ -33,8 +33,10 @@ class PixelatedDataset(BaseDataset):
         """Add the pixelation options."""
         parser.add_argument('--pixel_size', type=str, default='64',
                             help='pixel grid of the input: N, an inclusive range MIN:MAX (uniform), or a list N,M,...')
-        parser.add_argument('--pixel_down', type=str, default=pixelation.DEFAULT_DOWN, choices=list(pixelation.FILTERS),
-                            help='filter that shrinks the photo to the pixel grid')
+        parser.add_argument('--pixel_down', type=str, default=pixelation.DEFAULT_DOWN,
+                            help='filter that shrinks the photo to the pixel grid: one of '
+                                 f'{", ".join(pixelation.FILTERS)}, or a list box,bilinear,... drawn per sample '
+                                 '(per image outside training, as --pixel_size)')
         parser.add_argument('--pixel_up', type=str, default=pixelation.DEFAULT_UP, choices=list(pixelation.FILTERS),
                             help='filter that blows the pixel grid back to the photo size')
         parser.add_argument('--pixel_seed', type=int, default=0,
@@ -63,6 +65,10 @@ class PixelatedDataset(BaseDataset):
             pixelation.check_pixel_sizes(self.sizes, opt.crop_size, opt.pixel_size)
         except ValueError as err:
             raise SystemExit(f'error: --pixel_size: {err} (--crop_size {opt.crop_size})')
+        try:
+            self.downs = pixelation.parse_filters(opt.pixel_down)
+        except ValueError as err:
+            raise SystemExit(f'error: --pixel_down: {err}')
         paths = sorted(make_dataset(self.dir, opt.max_dataset_size))
         self.paths, self.bad = self._readable(paths, opt.pixel_skip_bad)
         if not self.paths:
@@ -157,6 +163,12 @@ class PixelatedDataset(BaseDataset):
             return pixelation.sample_size(self.sizes, random)
         return pixelation.fixed_size(self.sizes, self.opt.pixel_seed, index)
 
+    def down_filter(self, index):
+        """A fresh filter in the train phase (no draw for a single one); the (seed, index) one otherwise."""
+        if self.drawing and len(self.downs) > 1:
+            return random.choice(self.downs)
+        return pixelation.fixed_filter(self.downs, self.opt.pixel_seed, index)
+
     def geometry_params(self, index, size):
         """Upstream's crop and flip draw; outside training seeded by (seed, index), so a
         random test crop (load_size > crop_size) is the same for every model."""
@@ -184,7 +196,7 @@ class PixelatedDataset(BaseDataset):
         if self.opt.pixel_rotate and self.drawing and target.width == target.height:
             target = pixelation.rotate_quarter(target, random.randrange(4))
         size = self.pixel_size(index)
-        degraded = pixelation.pixelate(target, size, self.opt.pixel_down, self.opt.pixel_up)
+        degraded = pixelation.pixelate(target, size, self.down_filter(index), self.opt.pixel_up)
         return {self.input_key: self.to_tensor(degraded, self.opt.input_nc),
                 self.target_key: self.to_tensor(target, self.opt.output_nc),
                 'A_paths': path, 'B_paths': path, 'pixel_size': size}

@@ -1,7 +1,7 @@
 """Pixelation, the study's degradation, and its inverse: pure functions on PIL images.
 
-A photo is shrunk to size x size (bilinear by default) and blown back to its
-own size (nearest by default). The pixel size comes from a spec: fixed
+A photo is shrunk to size x size (bilinear by default, or a filter drawn from
+a list) and blown back to its own size (nearest by default). The pixel size comes from a spec: fixed
 `64`, inclusive range `48:128` or list `64,85,128`. Training draws a size
 per sample; any other phase uses a size that is a pure function of
 (seed, image index), so every model is scored on the very same inputs.
@@ -67,6 +67,23 @@ def resample_filter(name: str) -> Image.Resampling:
         return FILTERS[name.lower()]
     except KeyError:
         raise ValueError(f"unknown filter {name!r}: choose from {', '.join(FILTERS)}") from None
+
+
+def parse_filters(spec: str) -> tuple[str, ...]:
+    """The filter names of a spec, 'bilinear' or a list 'box,bilinear' (in order, without repeats);
+    ValueError naming an unknown one. A list makes the degradation vary like a pixel size range."""
+    names = tuple(dict.fromkeys(part.strip().lower() for part in str(spec).split(",")))
+    for name in names:
+        resample_filter(name)
+    return names
+
+
+def fixed_filter(filters: Sequence[str], seed: int, index: int) -> str:
+    """The filter of image `index` outside training: a pure function of (seed, index), drawn
+    apart from its size (fixed_size), so that sizes and filters do not pair up."""
+    if len(filters) == 1:
+        return filters[0]
+    return filters[int(np.random.default_rng([seed, index, 1]).integers(len(filters)))]
 
 
 def sample_size(sizes: Sequence[int], rng: Chooser) -> int:

@@ -32,12 +32,14 @@ class Pair:
 def val_pairs(photos: Sequence[Path], count: int, crop_size: int, sizes: Sequence[int], seed: int = 0,
               down: str = pixelation.DEFAULT_DOWN, up: str = pixelation.DEFAULT_UP) -> list[Pair]:
     """`count` seeded crops of `photos` (sample_photos.photo_crops), each pixelated to the size
-    fixed by (seed, index) like the test phase."""
-    crops = sample_photos.photo_crops(tuple(photos), count, crop_size, seed)
+    and with the down filter (one of the list `down`) fixed by (seed, index) like the test phase."""
+    # absolute: photo_crops reads a relative name as one of scikit-image's pictures
+    crops = sample_photos.photo_crops(tuple(Path(p).resolve() for p in photos), count, crop_size, seed)
+    downs = pixelation.parse_filters(down)
     pairs = []
     for index, crop in enumerate(crops):
-        size = pixelation.fixed_size(sizes, seed, index)
-        pairs.append(Pair(np.asarray(pixelation.pixelate(crop, size, down, up)), np.asarray(crop), size))
+        size, filter_name = pixelation.fixed_size(sizes, seed, index), pixelation.fixed_filter(downs, seed, index)
+        pairs.append(Pair(np.asarray(pixelation.pixelate(crop, size, filter_name, up)), np.asarray(crop), size))
     return pairs
 
 

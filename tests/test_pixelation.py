@@ -42,6 +42,24 @@ def test_unknown_filter_lists_the_names():
     assert pixelation.resample_filter("BICUBIC") == Image.Resampling.BICUBIC
 
 
+def test_parse_filters():
+    assert pixelation.parse_filters("bilinear") == ("bilinear",)
+    assert pixelation.parse_filters(" Box,bilinear,box ") == ("box", "bilinear")
+    with pytest.raises(ValueError, match="unknown filter 'cubic'"):
+        pixelation.parse_filters("box,cubic")
+
+
+def test_fixed_filter_is_pure_and_apart_from_the_size():
+    filters, sizes = ("box", "bilinear"), (8, 16)
+    chosen = [pixelation.fixed_filter(filters, 3, i) for i in range(200)]
+    random.seed(5)
+    assert chosen == [pixelation.fixed_filter(filters, 3, i) for i in range(200)]
+    assert set(chosen) == set(filters)
+    pairs = {(pixelation.fixed_size(sizes, 3, i), f) for i, f in enumerate(chosen)}
+    assert len(pairs) == 4  # every size meets every filter: the two draws are not one
+    assert {pixelation.fixed_filter(("lanczos",), s, i) for s in range(3) for i in range(9)} == {"lanczos"}
+
+
 def test_sampled_sizes_stay_in_range_and_cover_it():
     sizes = pixelation.parse_pixel_size("48:128")
     rng = random.Random(1)

@@ -1,6 +1,8 @@
 """plugins.validation: fixed validation pairs, scores equal to evaluate's, an atomic val_log.csv."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,24 @@ def test_pairs_are_a_pure_function_of_the_seed():
         assert np.array_equal(a.real_a, b.real_a) and np.array_equal(a.real_b, b.real_b)
         assert a.real_a.shape == (64, 64, 3)
         assert pixelation.recover_pixel_size(a.real_a) == a.pixel_size
+
+
+def test_pairs_draw_each_crops_filter_from_a_list():
+    sizes = pixelation.parse_pixel_size("16")
+    mixed = validation.val_pairs(photo_paths(), 8, 64, sizes, seed=3, down="box,bilinear")
+    for name in ("box", "bilinear"):
+        alone = validation.val_pairs(photo_paths(), 8, 64, sizes, seed=3, down=name)
+        same = [np.array_equal(m.real_a, a.real_a) for m, a in zip(mixed, alone)]
+        assert same == [pixelation.fixed_filter(("box", "bilinear"), 3, i) == name for i in range(8)]
+
+
+def test_pairs_of_relative_paths_are_read_from_the_working_folder(tmp_path, monkeypatch):
+    for i, path in enumerate(photo_paths()):
+        (tmp_path / f"mine_{i}.png").write_bytes(path.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    relative = validation.val_pairs([Path(f"mine_{i}.png") for i in range(2)], 3, 64, (16,))
+    assert [p.real_b.tolist() for p in relative] == [p.real_b.tolist() for p in
+                                                      validation.val_pairs(photo_paths(), 3, 64, (16,))]
 
 
 def test_score_equals_evaluate_rows():
