@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from plugins import demo
+from plugins import demo, recipe_plan
 
 from .conftest import REPO_ROOT
 
@@ -62,3 +62,11 @@ def test_old_python_is_refused(tmp_path):
     proc = subprocess.run(["bash", "-c", f"source {REPO_ROOT}/scripts/venv.sh && PYTHON={fake} ensure_venv"],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Python >= 3.10 is needed" in proc.stderr and "3.8" in proc.stderr
+
+
+def test_the_demo_trains_the_best_recipe_on_box_and_bilinear_grids(tmp_path):
+    args = demo.sweep_args(tmp_path / "data", tmp_path / "sweep", demo.SETTINGS["full"])
+    flags = args[args.index("--") + 1:]
+    assert flags[flags.index("--pixel_down") + 1] == "box,bilinear"
+    assert flags[flags.index("--netG") + 1] == recipe_plan.BEST.flags["netG"] and "--pixel_rotate" in flags
+    assert flags[flags.index("--val_dataroot") + 1] == str(tmp_path / "data" / "val")
