@@ -1,11 +1,11 @@
 """Make a linked upstream checkout importable from a benchmark, or exit saying how to get one."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 from plugins import link, upstream_path
+from plugins.upstream_options import describe
 
 
 def import_upstream() -> Path:
@@ -43,6 +43,6 @@ def cpu_flags() -> list[str]:
     --gpu_ids -1 and --display_id 0 where it has them (e19f22f); the newest has neither."""
     from options.train_options import TrainOptions
 
-    known = {action.dest for action in TrainOptions().initialize(argparse.ArgumentParser())._actions}
+    known = describe(TrainOptions, "pix2pix", "aligned")
     return [flag for name, value in (("gpu_ids", "-1"), ("display_id", "0")) if name in known
             for flag in (f"--{name}", value)]
