@@ -18,7 +18,8 @@ from pathlib import Path
 
 from upstream_import import cpu_flags, import_upstream, upstream_options
 
-from plugins import make_pixelated, sample_photos
+from plugins.data import make_pixelated
+from plugins.data import sample_photos
 
 
 def samples_per_second(dataset, rounds: int) -> float:

@@ -27,8 +27,11 @@ import numpy as np
 from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from plugins import evaluate, metrics, results, scores
-from plugins.synthetic_results import write_triplets
+from plugins import evaluate
+from plugins.metrics import quality as metrics
+from plugins.evaluation import results
+from plugins.evaluation import scores
+from plugins.testing.synthetic_results import write_triplets
 
 
 def naive(images: Path) -> dict[str, dict[str, float]]:

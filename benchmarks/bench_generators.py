@@ -1,6 +1,6 @@
 """Generator speed on CPU at 256 px: images per second of each --netG, forward (test) and training step.
 
-Builds each generator the way the restore model does (plugins.restoration
+Builds each generator the way the restore model does (plugins.restore.generators
 with upstream's networks), times a forward pass (batch 1, no grad, as
 test.py and the restore CLI run it) and a forward + backward + Adam step at
 batch 4 (training), and prints images/second with the ratio to unet_256,
@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import torch
 from upstream_import import import_upstream
 
-from plugins import restoration
+from plugins.restore import generators as restoration
 
 NETS = "unet_256,unet_128,resnet_9blocks,srnet_8blocks,srnet_16blocks"
 

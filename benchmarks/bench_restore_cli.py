@@ -1,6 +1,6 @@
 """Tiled restoration against one whole-image pass, and the restore CLI's peak memory, on CPU.
 
-1. Megapixels per second of plugins.tiling at --tile 512 (overlap and blend
+1. Megapixels per second of plugins.restore.tiling at --tile 512 (overlap and blend
    included) against one forward pass of the same generator over the whole
    image (padded as the generator needs), same image, same process; printed as
    a ratio (expected >= 0.8 for generators that take any multiple of 4 px;
@@ -32,8 +32,11 @@ import torch
 from PIL import Image
 from upstream_import import import_upstream
 
-from plugins import restoration, run_options, sample_photos, tiling
-from plugins.restore import tile_model
+from plugins.restore import generators as restoration
+from plugins.restore import run_options
+from plugins.data import sample_photos
+from plugins.restore import tiling
+from plugins.restore.command import tile_model
 
 BLOCK = 4  # model block size of the benchmark run (pixel_size 64 on crop_size 256)
 

@@ -11,7 +11,7 @@ full N x D grid (D = 0..100 step 10).
 """
 from __future__ import annotations
 
-from plugins.sweep_plan import branch_last_epochs, epochs_trained, plan_runs, plan_trainings
+from plugins.sweep.plan import branch_last_epochs, epochs_trained, plan_runs, plan_trainings
 
 DEFAULTS = {"batch_size": 1, "n_epochs": 100, "n_epochs_decay": 100, "lr": 0.0002, "save_epoch_freq": 5}
 N = [str(n) for n in range(10, 151, 10)]

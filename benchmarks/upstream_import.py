@@ -4,8 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from plugins import link, upstream_path
-from plugins.upstream_options import describe
+from plugins.upstream import link
+from plugins.upstream import path as upstream_path
+from plugins.upstream.parsers import describe
 
 
 def import_upstream() -> Path:

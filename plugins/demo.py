@@ -6,7 +6,7 @@ Builds datasets/demo: train/ holds every photograph scikit-image ships,
 whole (training draws fresh random crops); val/ and test/ hold photos of
 another source (Debian's OTHER_PACKAGE, fetched with apt-get; without it,
 two scikit-image pictures kept out of training). Trains the `restore` model
-with the best recipe of plugins.recipe_plan through upstream train.py,
+with the best recipe of plugins.sweep.recipe_plan through upstream train.py,
 validating on val/ every epoch, tests it through upstream test.py, evaluates
 it, and prints mean PSNR of model / pixelated input / bicubic with the
 report's path. Each step is skipped when a rerun finds it done. The sweep fits
@@ -23,7 +23,13 @@ import sys
 import time
 from pathlib import Path
 
-from plugins import atomic_write, link, recipe_plan, report, sample_photos, sweep, sweep_plan
+from plugins.data import atomic_write
+from plugins.upstream import link
+from plugins.sweep import recipe_plan
+from plugins.evaluation import report
+from plugins.data import sample_photos
+from plugins.sweep import command as sweep
+from plugins.sweep import plan as sweep_plan
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKER = "demo.json"  # written last: the folder is complete

@@ -25,7 +25,12 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from plugins import image_io, metrics, report, results, scores, tables
+from plugins.data import image_io
+from plugins.metrics import quality as metrics
+from plugins.evaluation import report
+from plugins.evaluation import results
+from plugins.evaluation import scores
+from plugins.evaluation import tables
 
 CSV_COLUMNS = ["id", "pixel_size"] + [f"{m}_{x}" for m in scores.METRICS for x in scores.METHODS] + \
               [f"gain_{b}" for b in scores.BASELINES] + ["note"]
@@ -145,7 +150,7 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
     several = len(found) > 1
     convention = scores.Convention(args.y_channel, args.crop_border)
     if "ssim" in args.metrics:
-        importlib.import_module("plugins.ssim_kernel")  # compiled or loaded once, before the workers fork
+        importlib.import_module("plugins.metrics.ssim_kernel")  # compiled or loaded once, before the workers fork
     pool = multiprocessing.Pool(args.workers) if args.workers > 1 else None
     try:
         summaries = [evaluate_images_dir(d, output_dir(d, args.out, several), pool, args.psnr_cap, not args.quiet,

@@ -45,9 +45,9 @@ start)
     source scripts/venv.sh
     ensure_venv
     if [ -n "${VISDOM_ASSETS_FROM:-}" ]; then
-        python -m plugins.visdom_assets --from "$VISDOM_ASSETS_FROM"
+        python -m plugins.upstream.visdom_assets --from "$VISDOM_ASSETS_FROM"
     else
-        python -m plugins.visdom_assets
+        python -m plugins.upstream.visdom_assets
     fi
     mkdir -p "$state/env"
     bind=(-bind_local)

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plugins import sample_photos
+from plugins.data import sample_photos
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import torch
 
-from plugins import run_options
+from plugins.restore import run_options
 
 # what a tiny `--model restore --residual --dataset_mode pixelated` run prints (and more)
 TINY_RUN = {"checkpoints_dir": "./checkpoints", "crop_size": 128, "display_server": "http://localhost",

@@ -1,10 +1,10 @@
-"""plugins.atomic_write: whole files or none, with ordinary permissions."""
+"""plugins.data.atomic_write: whole files or none, with ordinary permissions."""
 import os
 import stat
 
 import pytest
 
-from plugins import atomic_write
+from plugins.data import atomic_write
 
 
 def test_write_text_replaces_whole_file_with_normal_mode(tmp_path):

@@ -1,4 +1,4 @@
-"""plugins.bicubic equals PIL's bicubic resize, and the model's base equals evaluate's bicubic baseline."""
+"""plugins.restore.bicubic equals PIL's bicubic resize, and the model's base equals evaluate's bicubic baseline."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,9 @@ import pytest
 import torch
 from PIL import Image
 
-from plugins import bicubic, pixelation, scores
+from plugins.restore import bicubic
+from plugins.data import pixelation
+from plugins.evaluation import scores
 
 from .conftest import skimage_photos
 

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from plugins import demo, recipe_plan
+from plugins import demo
+from plugins.sweep import recipe_plan
 
 from .conftest import REPO_ROOT
 

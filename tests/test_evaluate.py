@@ -14,8 +14,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import evaluate, metrics, results, scores, tables
-from plugins.synthetic_results import write_results_root, write_triplets
+from plugins import evaluate
+from plugins.metrics import quality as metrics
+from plugins.evaluation import results
+from plugins.evaluation import scores
+from plugins.evaluation import tables
+from plugins.testing.synthetic_results import write_results_root, write_triplets
 
 from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT
@@ -51,7 +55,8 @@ def test_find_images_dirs_at_every_level(tmp_path):
 
 
 def test_score_images_model_input_bicubic():
-    from plugins import pixelation, sample_photos
+    from plugins.data import pixelation
+    from plugins.data import sample_photos
     photo = sample_photos.photo_crops(sample_photos.TEST_SOURCES, 1, 64, 0)[0]
     real_b = np.asarray(photo)
     real_a = np.asarray(pixelation.pixelate(photo, 16))

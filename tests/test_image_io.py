@@ -1,11 +1,12 @@
-"""plugins.image_io: every image file as 8-bit pixels, high bit depths scaled rather than clipped."""
+"""plugins.data.image_io: every image file as 8-bit pixels, high bit depths scaled rather than clipped."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import image_io, sample_photos
+from plugins.data import image_io
+from plugins.data import sample_photos
 
 from .awkward_images import write_16bit_gray, write_truncated_jpeg
 

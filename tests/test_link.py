@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from plugins import link
+from plugins.upstream import link
 
 
 def test_links_every_plugin_module(fake_upstream):

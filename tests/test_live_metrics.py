@@ -1,4 +1,4 @@
-"""plugins.live_metrics equals plugins.metrics on the images upstream would save."""
+"""plugins.metrics.live_metrics equals plugins.metrics.quality on the images upstream would save."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from plugins import live_metrics, metrics
+from plugins.metrics import live_metrics
+from plugins.metrics import quality as metrics
 
 from .conftest import skimage_photos
 

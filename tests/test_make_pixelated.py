@@ -1,4 +1,4 @@
-"""plugins/make_pixelated.py (run as datasets/make_pixelated.py): splits, manifest, A/B/AB layout, errors."""
+"""plugins/data/make_pixelated.py (run as datasets/make_pixelated.py): splits, manifest, A/B/AB layout, errors."""
 from __future__ import annotations
 
 import csv
@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import make_pixelated, pixelation
-from plugins.make_pixelated import MANIFEST
+from plugins.data import make_pixelated
+from plugins.data import pixelation
+from plugins.data.make_pixelated import MANIFEST
 
 from .awkward_images import write_16bit_gray, write_truncated_jpeg
 from .conftest import REPO_ROOT

@@ -1,4 +1,4 @@
-"""plugins.metrics against scikit-image (the reference) and direct formulas."""
+"""plugins.metrics.quality against scikit-image (the reference) and direct formulas."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
-from plugins import metrics
+from plugins.metrics import quality as metrics
 
 from .conftest import skimage_photos
 

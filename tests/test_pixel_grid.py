@@ -1,4 +1,4 @@
-"""plugins.pixel_grid: block size and offset of images pixelated by this project and by other paths."""
+"""plugins.restore.grid: block size and offset of images pixelated by this project and by other paths."""
 from __future__ import annotations
 
 import io
@@ -7,7 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import pixel_grid, pixelation, sample_photos
+from plugins.restore import grid as pixel_grid
+from plugins.data import pixelation
+from plugins.data import sample_photos
 
 from .conftest import skimage_photos
 

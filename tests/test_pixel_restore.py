@@ -1,11 +1,14 @@
-"""plugins.pixel_restore: scale matching, output size, refusals, and regions that leave the rest untouched."""
+"""plugins.restore.pipeline: scale matching, output size, refusals, and regions that leave the rest untouched."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import pixel_grid, pixel_restore, pixelation, tiling
+from plugins.restore import grid as pixel_grid
+from plugins.restore import pipeline as pixel_restore
+from plugins.data import pixelation
+from plugins.restore import tiling
 
 from .conftest import skimage_photos
 from .test_pixel_grid import BOX, jpeg, pixelated_elsewhere

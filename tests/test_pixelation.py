@@ -1,4 +1,4 @@
-"""plugins.pixelation: specs, sampling, test-phase sizes, the degradation and its inverse."""
+"""plugins.data.pixelation: specs, sampling, test-phase sizes, the degradation and its inverse."""
 from __future__ import annotations
 
 import random
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import pixelation
+from plugins.data import pixelation
 
 from .conftest import skimage_photos
 

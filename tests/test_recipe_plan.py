@@ -1,9 +1,10 @@
-"""plugins.recipe_plan: the ablation's flags, equal-time epochs, the table."""
+"""plugins.sweep.recipe_plan: the ablation's flags, equal-time epochs, the table."""
 from __future__ import annotations
 
 import pytest
 
-from plugins import recipe_plan, scores
+from plugins.sweep import recipe_plan
+from plugins.evaluation import scores
 
 
 def test_each_recipe_adds_one_lever_and_the_best_is_last():

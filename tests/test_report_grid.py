@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from plugins import report
-from plugins.synthetic_results import write_triplets
+from plugins.evaluation import report
+from plugins.testing.synthetic_results import write_triplets
 
 
 def test_grid_has_a_row_per_image_and_a_column_per_model(tmp_path):

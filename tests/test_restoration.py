@@ -1,4 +1,4 @@
-"""plugins.restoration: the srnet generator, the forward formula, option checks, generator factory."""
+"""plugins.restore.generators: the srnet generator, the forward formula, option checks, generator factory."""
 from __future__ import annotations
 
 import argparse
@@ -7,7 +7,9 @@ import types
 import pytest
 import torch
 
-from plugins import bicubic, pixelation, restoration
+from plugins.restore import bicubic
+from plugins.data import pixelation
+from plugins.restore import generators as restoration
 
 
 def opts(**kw) -> argparse.Namespace:

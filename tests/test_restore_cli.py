@@ -14,7 +14,8 @@ import pytest
 import torch
 from PIL import Image
 
-from plugins import pixelation, restore
+from plugins.data import pixelation
+from plugins.restore import command as restore
 
 from .conftest import skimage_photos
 from .run_folder import TINY_RUN, write_run

@@ -1,4 +1,4 @@
-"""plugins.run_options: a run's options read back from upstream's train_opt.txt, and what they imply."""
+"""plugins.restore.run_options: a run's options read back from upstream's train_opt.txt, and what they imply."""
 from __future__ import annotations
 
 import argparse
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from plugins import run_options
+from plugins.restore import run_options
 
 from .run_folder import DEFAULTS, TINY_RUN
 

@@ -1,4 +1,4 @@
-"""plugins.sample_photos: seeded crops from scikit-image's bundled pictures."""
+"""plugins.data.sample_photos: seeded crops from scikit-image's bundled pictures."""
 import shutil
 import subprocess
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import sample_photos
+from plugins.data import sample_photos
 
 
 def test_crops_are_seeded_sized_and_distinct(tmp_path):

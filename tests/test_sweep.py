@@ -1,4 +1,4 @@
-"""plugins.sweep_plan (pure) and plugins.sweep end to end against a stand-in upstream."""
+"""plugins.sweep.plan (pure) and plugins.sweep end to end against a stand-in upstream."""
 from __future__ import annotations
 
 import csv
@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from plugins import checkpoints, sweep, upstream_path
-from plugins.sweep_plan import (PlanError, Training, branch_last_epochs, epochs_trained, lr_steps_at_epoch_start,
+from plugins.sweep import checkpoints
+from plugins.sweep import command as sweep
+from plugins.upstream import path as upstream_path
+from plugins.sweep.plan import (PlanError, Training, branch_last_epochs, epochs_trained, lr_steps_at_epoch_start,
                                 parse_epoch_times, parse_flags, parse_grid_arg, plan_runs, plan_trainings,
                                 resume_point, run_name, saved_epochs, serving_training, flags_for_test, to_argv,
                                 flags_for_train)
@@ -438,7 +440,8 @@ def test_ctrl_c_is_one_line_ends_the_training_and_resumes(fake):
 
 
 def test_table_row_gains_the_best_validation_epoch(tmp_path):
-    from plugins import scores, validation
+    from plugins.evaluation import scores
+    from plugins.evaluation import validation
     training = sweep.Training("BS1_N3_D0", {}, 3, [2, 3], 1)
     run = sweep.Run("BS1_N3_D0", {}, {}, 1, 3, [2, 3], training="BS1_N3_D0")
     job = sweep.Job(training, [run], "up", "python", str(tmp_path / "ck"), str(tmp_path / "res"), {}, 10, ".")

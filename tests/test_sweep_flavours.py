@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins import sweep
+from plugins.sweep import command as sweep
 
 from .test_sweep import fake, invocations, run_sweep, table  # noqa: F401  (fake is a fixture)
 

@@ -1,11 +1,11 @@
-"""plugins.tables: CSV and strict JSON files, written atomically."""
+"""plugins.evaluation.tables: CSV and strict JSON files, written atomically."""
 from __future__ import annotations
 
 import csv
 import json
 import math
 
-from plugins import tables
+from plugins.evaluation import tables
 
 
 def test_csv_keeps_column_order_and_writes_none_as_empty(tmp_path):

@@ -1,11 +1,11 @@
-"""plugins.tiling: padding, tiles on the block grid, and a blend that leaves no seam."""
+"""plugins.restore.tiling: padding, tiles on the block grid, and a blend that leaves no seam."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from plugins import tiling
+from plugins.restore import tiling
 
 from .conftest import skimage_photos
 

@@ -1,13 +1,13 @@
-"""plugins.upstream_options (flavours) and plugins.upstream_commands (commands per flavour), pure parts."""
+"""plugins.upstream.parsers (flavours) and plugins.upstream.commands (commands per flavour), pure parts."""
 from __future__ import annotations
 
 import sys
 
 import pytest
 
-from plugins import upstream_commands as uc
-from plugins.sweep_plan import PlanError
-from plugins.upstream_options import GPU_IDS, TORCHRUN, UpstreamError, flavour, read_options
+from plugins.upstream import commands as uc
+from plugins.sweep.plan import PlanError
+from plugins.upstream.parsers import GPU_IDS, TORCHRUN, UpstreamError, flavour, read_options
 
 DRIVEN = {f: {} for f in ("name", "checkpoints_dir", "epoch", "n_epochs", "n_epochs_decay", "save_epoch_freq",
                           "continue_train", "epoch_count")}

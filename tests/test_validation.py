@@ -1,4 +1,4 @@
-"""plugins.validation: fixed validation pairs, scores equal to evaluate's, an atomic val_log.csv."""
+"""plugins.evaluation.validation: fixed validation pairs, scores equal to evaluate's, an atomic val_log.csv."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,7 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from plugins import pixelation, sample_photos, scores, validation
+from plugins.data import pixelation
+from plugins.data import sample_photos
+from plugins.evaluation import scores
+from plugins.evaluation import validation
 
 
 def photo_paths():

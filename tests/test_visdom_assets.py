@@ -1,4 +1,4 @@
-"""plugins.visdom_assets: install from tarballs, refuse bad ones, cover what visdom downloads."""
+"""plugins.upstream.visdom_assets: install from tarballs, refuse bad ones, cover what visdom downloads."""
 from __future__ import annotations
 
 import hashlib
@@ -11,8 +11,8 @@ import tarfile
 
 import pytest
 
-from plugins import visdom_assets
-from plugins.visdom_assets import AssetError, Package
+from plugins.upstream import visdom_assets
+from plugins.upstream.visdom_assets import AssetError, Package
 
 
 def make_tarball(folder, name, version, files: dict) -> str:
@@ -79,7 +79,7 @@ def test_npm_failure_is_one_line(tmp_path, monkeypatch):
 
 
 def test_cli_errors(tmp_path):
-    run = lambda *a: subprocess.run([sys.executable, "-m", "plugins.visdom_assets", "--static", str(tmp_path / "s"),
+    run = lambda *a: subprocess.run([sys.executable, "-m", "plugins.upstream.visdom_assets", "--static", str(tmp_path / "s"),
                                      *a], capture_output=True, text=True)
     missing = run("--from", str(tmp_path / "none"))
     assert missing.returncode == 2 and "no such folder" in missing.stderr and missing.stderr.count("\n") == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins import visdom_assets
+from plugins.upstream import visdom_assets
 
 from .conftest import REPO_ROOT
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins import link
+from plugins.upstream import link
 
 from .upstream_runner import flavour_of
 

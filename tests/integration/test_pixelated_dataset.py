@@ -10,7 +10,8 @@ import torch
 import torchvision.transforms as T
 from PIL import Image
 
-from plugins import make_pixelated, pixelation
+from plugins.data import make_pixelated
+from plugins.data import pixelation
 
 from .upstream_runner import cpu_flags, one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 

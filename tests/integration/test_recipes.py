@@ -5,7 +5,8 @@ import json
 import os
 import shutil
 
-from plugins import recipes, sample_photos
+from plugins.sweep import recipes
+from plugins.data import sample_photos
 
 
 def test_two_recipes_at_equal_time(upstream, tmp_path, monkeypatch, capsys):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins import sample_photos
+from plugins.data import sample_photos
 
 from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from plugins import pixelation
+from plugins.data import pixelation
 
 from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 

@@ -6,7 +6,8 @@ import json
 
 import torch
 
-from plugins import evaluate, sample_photos
+from plugins import evaluate
+from plugins.data import sample_photos
 
 from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import torch
 
-from plugins import sweep
-from plugins.upstream_options import GPU_IDS
+from plugins.sweep import command as sweep
+from plugins.upstream.parsers import GPU_IDS
 
 from ..training_logs import lr_per_epoch
 from .upstream_runner import one_epoch, photo_dataroot, run_upstream, tiny_run_flags

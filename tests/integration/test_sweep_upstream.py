@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from plugins import link, sweep
-from plugins.upstream_options import GPU_IDS
+from plugins.upstream import link
+from plugins.sweep import command as sweep
+from plugins.upstream.parsers import GPU_IDS
 
 # upstream flags of a tiny restore run (the sweep adds --gpu_ids / --display_id 0 where they exist)
 TINY = ["--model", "restore", "--dataset_mode", "pixelated", "--netG", "unet_128", "--crop_size", "128",

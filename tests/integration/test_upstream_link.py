@@ -1,5 +1,5 @@
 """The real upstream sees our plugins once linked; its flavour is told from its own parsers."""
-from plugins.upstream_options import GPU_IDS, TORCHRUN
+from plugins.upstream.parsers import GPU_IDS, TORCHRUN
 
 from .upstream_runner import cpu_flags, run_upstream
 

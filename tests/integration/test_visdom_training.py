@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from plugins.upstream_options import GPU_IDS
+from plugins.upstream.parsers import GPU_IDS
 
 from ..test_visdom_page import free_port
 from .upstream_runner import run_upstream

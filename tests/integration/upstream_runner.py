@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from plugins import upstream_options
-from plugins.upstream_options import GPU_IDS
+from plugins.upstream import parsers as upstream_options
+from plugins.upstream.parsers import GPU_IDS
 
 
 def run_upstream(upstream: Path, script: str, *args: str, check: bool = True,

@@ -14,7 +14,10 @@ from typing import Sequence
 
 import numpy as np
 
-from plugins import pixelation, sample_photos, scores, tables
+from plugins.data import pixelation
+from plugins.data import sample_photos
+from plugins.evaluation import scores
+from plugins.evaluation import tables
 
 COLUMNS = ("epoch", "psnr_model", "psnr_input", "psnr_bicubic", "cosine_model", "cosine_input", "cosine_bicubic",
            "gain_bicubic", "best")

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from plugins import pixelation, sample_photos
+from plugins.data import pixelation
+from plugins.data import sample_photos
 
 
 def write_triplets(images: Path, count: int, size: int = 64, noise: float = 8.0, seed: int = 0,

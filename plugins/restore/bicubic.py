@@ -13,7 +13,8 @@ from functools import lru_cache
 
 import torch
 
-from plugins import live_metrics, pixelation
+from plugins.metrics import live_metrics
+from plugins.data import pixelation
 
 A = -0.5  # PIL's bicubic kernel parameter (torch's interpolate uses -0.75)
 SUPPORT = 2.0

@@ -15,7 +15,9 @@ import numpy as np  # noqa: E402
 from dominate import tags  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from plugins import atomic_write, image_io, scores  # noqa: E402
+from plugins.data import atomic_write
+from plugins.data import image_io
+from plugins.evaluation import scores  # noqa: E402
 
 COLORS = {"model": "tab:red", "input": "tab:gray", "bicubic": "tab:blue"}
 LABELS = {"model": "model (fake_B)", "input": "pixelated input (real_A)", "bicubic": "bicubic upscale"}

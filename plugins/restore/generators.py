@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import torch
 from torch import nn
 
-from plugins import bicubic
+from plugins.restore import bicubic
 
 SRNET = re.compile(r"srnet_(\d+)blocks$")
 SRNET_SCALE = 4  # the grid the network works on: 1/4 of the image size (input sides must be multiples of 4)

@@ -17,7 +17,8 @@ from typing import Iterable
 import numpy as np
 from PIL import Image
 
-from plugins import metrics, pixelation
+from plugins.metrics import quality as metrics
+from plugins.data import pixelation
 
 METHODS = ("model", "input", "bicubic")
 METRICS = ("psnr", "cosine", "ssim")

@@ -25,7 +25,14 @@ import torch
 from PIL import Image, ImageOps
 from tqdm import tqdm
 
-from plugins import atomic_write, image_io, link, pixel_restore, restoration, run_options, tiling, upstream_path
+from plugins.data import atomic_write
+from plugins.data import image_io
+from plugins.upstream import link
+from plugins.restore import pipeline as pixel_restore
+from plugins.restore import generators as restoration
+from plugins.restore import run_options
+from plugins.restore import tiling
+from plugins.upstream import path as upstream_path
 
 OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; skipped in input folders
 MANY_TILES = 4  # more tiles than this get their own progress bar
@@ -291,7 +298,3 @@ def main(argv: list[str] | None = None) -> int:
     except CommandLineError as err:
         print(f"restore: error: {err}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Metrics of training batches as tensors, equal to plugins.metrics on the saved images.
+"""Metrics of training batches as tensors, equal to plugins.metrics.quality on the saved images.
 
 Upstream saves a tensor in [-1, 1] as uint8 by (t + 1) / 2 * 255 truncated
 (util.tensor2im); scoring that same uint8 image here keeps the live numbers

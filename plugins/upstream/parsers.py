@@ -9,7 +9,7 @@ Two flavours are known, told from the parsers, never from a list of commits:
 
 `read_options()` asks the checkout itself by running this file inside it:
 
-    python plugins/upstream_options.py MODEL DATASET_MODE
+    python plugins/upstream/parsers.py MODEL DATASET_MODE
 
 which prints as JSON, for train.py and test.py, every option with its
 default (after the model's and dataset's changes) and whether it is a

@@ -1,6 +1,6 @@
 """Install visdom's web assets from npm packages, so its server never reaches for a CDN.
 
-    python -m plugins.visdom_assets [--from DIR] [--static DIR] [--check]
+    python -m plugins.upstream.visdom_assets [--from DIR] [--static DIR] [--check]
 
 At first start visdom's server downloads its JavaScript, CSS, fonts and
 MathJax from CDNs, which fails (and crashes the server) on a machine without
@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from plugins import atomic_write
+from plugins.data import atomic_write
 
 BUILT_FILE = "version.built"
 MATHJAX = "js/mathjax/2.7.5/"
@@ -180,7 +180,7 @@ def install(static: Path | None = None, from_dir: Path | None = None, packages=P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m plugins.visdom_assets", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m plugins.upstream.visdom_assets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--from", dest="from_dir", type=Path, help="folder of the npm tarballs (air-gapped install)")
     parser.add_argument("--static", type=Path, help="visdom's static folder (default: the installed visdom's)")
     parser.add_argument("--check", action="store_true", help="only report; exit 1 unless installed")

@@ -13,7 +13,7 @@ files. It adds:
   evaluate's bicubic baseline, so G learns what bicubic misses);
 - `--lambda_GAN W`: weight of the adversarial loss; 0 trains a pure L1
   regression with no discriminator at all (no netD, no D step, no D files);
-- `--netG srnet_<N>blocks`: a generator sized for restoration (plugins.restoration);
+- `--netG srnet_<N>blocks`: a generator sized for restoration (plugins.restore.generators);
 - `--val_dataroot DIR`: validation on other photos after every epoch into
   val_log.csv beside the checkpoints, and `--save_best` keeps best_net_*.pth
   (so `test.py --epoch best` loads the best epoch).
@@ -31,7 +31,10 @@ from models import networks
 from models.base_model import BaseModel
 from models.pix2pix_model import Pix2PixModel
 
-from plugins import live_metrics, pixelation, restoration, validation
+from plugins.metrics import live_metrics
+from plugins.data import pixelation
+from plugins.restore import generators as restoration
+from plugins.evaluation import validation
 
 
 class RestoreModel(BaseModel):

@@ -10,12 +10,12 @@ save_epoch_freq that saves every tested epoch, is tested with `--eval` at
 each tested epoch and evaluated; sweep.csv gets one row per (run, epoch).
 Runs that differ only in n_epochs (n_epochs_decay 0) share a training; under
 the pinned upstream's lr schedule each one's last epoch comes from a
-one-epoch branch (see plugins/sweep_plan.py and --dry_run).
+one-epoch branch (see plugins/sweep/plan.py and --dry_run).
 Rerunning the same command skips what is done and resumes an interrupted
 training from its newest complete checkpoint with the right --epoch_count
 (torn ones are moved aside). A failed run is recorded with its log tail and
 the sweep goes on; the exit status is 1 if any run failed, 130 on Ctrl-C.
-Commands fit the upstream's flavour (plugins.upstream_options): --gpu_ids and
+Commands fit the upstream's flavour (plugins.upstream.parsers): --gpu_ids and
 --display_id 0 where they exist, else CUDA_VISIBLE_DEVICES, and
 `torchrun --standalone --nproc_per_node N` for --gpus_per_run N (DDP).
 """
@@ -35,9 +35,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from plugins import (checkpoints, evaluate, link, report, results, scores, tables, upstream_commands, upstream_options,
-                     validation)
-from plugins.sweep_plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epochs_trained,
+from plugins.sweep import checkpoints
+from plugins import evaluate
+from plugins.upstream import link
+from plugins.evaluation import report
+from plugins.evaluation import results
+from plugins.evaluation import scores
+from plugins.evaluation import tables
+from plugins.upstream import commands as upstream_commands
+from plugins.upstream import parsers as upstream_options
+from plugins.evaluation import validation
+from plugins.sweep.plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epochs_trained,
                                 load_grid_file, lr_steps_at_epoch_start, parse_epoch_times, parse_flags, parse_grid_arg,
                                 parse_values, plan_runs, plan_trainings, resume_point, serving_training,
                                 flags_for_test, to_argv, flags_for_train)
@@ -59,7 +67,7 @@ class Job:
     cwd: str
     verbose: bool = False
     visdom: tuple | None = None  # (server, port, env): live PSNR-vs-epoch view of the sweep
-    flavour: str = upstream_options.GPU_IDS  # how upstream picks devices (plugins.upstream_options)
+    flavour: str = upstream_options.GPU_IDS  # how upstream picks devices (plugins.upstream.parsers)
     processes: int = 1  # processes per training: > 1 is torchrun DDP
     env: dict = field(default_factory=dict)  # more environment for train.py and test.py (wandb)
     branches: list[Training] = field(default_factory=list)  # one-epoch branches off `training` (pinned lr schedule)
@@ -178,7 +186,7 @@ def slot_env(job: Job, slot: str) -> dict:
 def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
     """Train (or resume) the job's trunk, then its branches, testing and evaluating each epoch not yet done.
 
-    `gpu_ids` is the device slot (plugins.upstream_commands): '-1' for CPU, GPU ids, or the GPUs a
+    `gpu_ids` is the device slot (plugins.upstream.commands): '-1' for CPU, GPU ids, or the GPUs a
     scheduler gave the job. Never raises for a failing run (its rows say 'failed' with the log tail);
     Interrupted on Ctrl-C.
     """
@@ -556,7 +564,3 @@ def plan_and_run(argv: list[str] | None = None) -> int:
     if failed:
         print(f"failed runs: {', '.join(failed)} (see sweep.csv and their train.log)", file=sys.stderr)
     return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

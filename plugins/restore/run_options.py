@@ -10,7 +10,7 @@ import argparse
 import re
 from pathlib import Path
 
-from plugins import pixelation
+from plugins.data import pixelation
 
 # side lengths upstream's generators need: a U-Net halves its input num_downs times
 GENERATOR_MULTIPLE = {"unet_128": 128, "unet_256": 256, "resnet_6blocks": 4, "resnet_9blocks": 4}

@@ -100,9 +100,9 @@ def _planes(img: np.ndarray) -> np.ndarray:
 def ssim_many(images: list[np.ndarray], reference: np.ndarray, crop_border: int = 0,
               y_channel: bool = False) -> list[float]:
     """Structural similarity of each image against one reference, channel-averaged (see sr_view for
-    the options). One compiled pass (plugins.ssim_kernel) scores them all on their own pixels,
+    the options). One compiled pass (plugins.metrics.ssim_kernel) scores them all on their own pixels,
     uint8 or float64 luma, without float64 copies; the reference's statistics are filtered once."""
-    from plugins import ssim_kernel  # numba's import and cache load are paid by SSIM's callers only
+    from plugins.metrics import ssim_kernel  # numba's import and cache load are paid by SSIM's callers only
 
     for img in images:
         check_pair(img, reference)

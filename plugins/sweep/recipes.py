@@ -1,10 +1,10 @@
 """The recipe ablation through upstream's train.py and test.py, at equal CPU time per recipe.
 
-    python -m plugins.recipes --dataroot DIR [--minutes 8] [--recipes a,b] [--out sweeps/recipes]
+    python -m plugins.sweep.recipes --dataroot DIR [--minutes 8] [--recipes a,b] [--out sweeps/recipes]
 
 DIR holds train/ (training photos, whole: each epoch draws fresh random
 crops), val/ and test/ (photos of another source). Every recipe of
-plugins.recipe_plan is timed on a short training, given the epochs its
+plugins.sweep.recipe_plan is timed on a short training, given the epochs its
 speed fits into the budget of CPU time, trained with validation on val/ (restore
 recipes keep their best epoch), tested on crops of test/ at each
 --tests setting (image size / pixel size, same crops for every recipe),
@@ -23,11 +23,19 @@ from pathlib import Path
 
 import torch
 
-from plugins import (atomic_write, evaluate, link, report, restoration, results, sample_photos, sweep, tables,
-                     upstream_options)
-from plugins.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
+from plugins.data import atomic_write
+from plugins import evaluate
+from plugins.upstream import link
+from plugins.evaluation import report
+from plugins.restore import generators as restoration
+from plugins.evaluation import results
+from plugins.data import sample_photos
+from plugins.sweep import command as sweep
+from plugins.evaluation import tables
+from plugins.upstream import parsers as upstream_options
+from plugins.sweep.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
                                  table_row)
-from plugins.sweep_plan import to_argv
+from plugins.sweep.plan import to_argv
 
 TEST_SEED = 1
 
@@ -152,7 +160,7 @@ class Runner:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m plugins.recipes", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m plugins.sweep.recipes", description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataroot", type=Path, required=True, help="folder with train/, val/ and test/ photos")
     parser.add_argument("--out", type=Path, default=Path("sweeps/recipes"), help="checkpoints, results and tables")
     parser.add_argument("--minutes", type=float, default=8.0,

@@ -13,7 +13,7 @@ the end, so a folder with manifest.csv is always complete; --skip_bad skips
 
     python datasets/make_pixelated.py --photos DIR --out datasets/NAME [--preset study-fixed] [--skip_bad]
 
-(datasets/make_pixelated.py runs this module's main, as `python -m plugins.make_pixelated` does.)
+(datasets/make_pixelated.py runs this module's main, as `python -m plugins.data.make_pixelated` does.)
 """
 from __future__ import annotations
 
@@ -28,7 +28,10 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from plugins import atomic_write, image_io, pixelation, tables
+from plugins.data import atomic_write
+from plugins.data import image_io
+from plugins.data import pixelation
+from plugins.evaluation import tables
 
 PRESETS = {"study-fixed": "64", "study-variational": "48:128"}
 # upstream's image extensions (data/image_folder.py)

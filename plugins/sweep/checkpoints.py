@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 from typing import Iterable
 
-from plugins.sweep_plan import saved_epochs
+from plugins.sweep.plan import saved_epochs
 
 NET_FILE = re.compile(r"(?:\d+|latest)_net_(?P<net>\w+)\.pth")
 ASIDE = "broken"

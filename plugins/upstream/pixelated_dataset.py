@@ -22,7 +22,8 @@ from PIL import Image
 from data.base_dataset import BaseDataset, get_params, get_transform
 from data.image_folder import make_dataset
 
-from plugins import image_io, pixelation
+from plugins.data import image_io
+from plugins.data import pixelation
 
 
 class PixelatedDataset(BaseDataset):

@@ -1,6 +1,6 @@
 """Restore one pixelated image array with any model: find its grid, match the model's scale, tile, map back.
 
-Pure (numpy and PIL on arrays) around a tile model as plugins.tiling takes
+Pure (numpy and PIL on arrays) around a tile model as plugins.restore.tiling takes
 it, so tests run it with stand-in models. The image's blocks are read out as
 a low-resolution image, blown up to the block size the model trained on (so
 the model sees blocks like those it learned, on a grid starting at the
@@ -17,7 +17,8 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 from PIL import Image
 
-from plugins import pixel_grid, tiling
+from plugins.restore import grid as pixel_grid
+from plugins.restore import tiling
 
 Region = tuple[int, int, int, int]  # x, y, width, height
 

@@ -13,7 +13,7 @@ import json
 import math
 import os
 
-from plugins import atomic_write
+from plugins.data import atomic_write
 
 
 def csv_text(rows: list[dict], columns: list[str]) -> str:

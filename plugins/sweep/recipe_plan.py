@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from plugins import scores
+from plugins.evaluation import scores
 
 
 @dataclass(frozen=True)

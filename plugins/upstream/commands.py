@@ -12,8 +12,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from plugins.sweep_plan import PlanError
-from plugins.upstream_options import FLAVOURS, GPU_IDS, TORCHRUN
+from plugins.sweep.plan import PlanError
+from plugins.upstream.parsers import FLAVOURS, GPU_IDS, TORCHRUN
 
 CPU = "-1"
 SCHEDULER = "job"

@@ -1,0 +1,1 @@
+"""Helpers for tests and benchmarks only (as numpy.testing): nothing in the other packages imports them."""
