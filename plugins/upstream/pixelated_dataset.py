@@ -130,8 +130,11 @@ class PixelatedDataset(BaseDataset):
                              f'blocks are crop_size / pixel_size px), got --pixel_size {opt.pixel_size} '
                              f'--crop_size {opt.crop_size}')
         self.model_block = opt.crop_size // self.sizes[0]
-        # the photo patch behind one sample at the largest block, with a block of margin for the offset
-        self.patch = int(np.ceil(opt.crop_size * self.blocks[1] / self.model_block + 3 * self.blocks[1]))
+        self.patch = self.patch_side(self.blocks[0])
+
+    def patch_side(self, block):
+        """The photo patch behind one sample at `block` px blocks: its cells, and margin for the offset."""
+        return int(np.ceil(block * (self.sizes[0] + 3)))
 
     def _readable(self, paths, skip_bad):
         """Split paths into usable images and (path, reason) for the rest: unreadable headers, A|B
@@ -145,7 +148,7 @@ class PixelatedDataset(BaseDataset):
                 problem = None
                 if self.blocks and min(w, h) < self.patch:
                     problem = ('image smaller than a --pixel_block patch', f'its target is {w}x{h}, a sample at '
-                               f'{self.blocks[1]:g} px blocks needs {self.patch}x{self.patch}')
+                               f'{self.blocks[0]:g} px blocks needs {self.patch}x{self.patch}')
                 elif self.opt.preprocess == 'crop' and min(w, h) < self.opt.crop_size:
                     problem = ('image smaller than --crop_size', f'its target is {w}x{h}, '
                                f'--crop_size {self.opt.crop_size} with --preprocess crop')
@@ -249,8 +252,10 @@ class PixelatedDataset(BaseDataset):
         """(input, target) float arrays (0..255, crop_size square) of a mosaic made elsewhere, read back
         as the restore command reads it (see the module's docstring)."""
         rng = random.Random() if self.drawing else random.Random(f'{self.opt.pixel_seed}:{index}:mosaic')
+        # a photo too small for the drawn block takes the largest block it holds (at least the smallest)
         block = mosaic.draw(self.blocks, rng)
-        side = min(self.patch, target.width, target.height)
+        block = min(block, max(self.blocks[0], min(target.size) / (self.sizes[0] + 3)))
+        side = min(self.patch_side(block), target.width, target.height)
         x, y = rng.randrange(target.width - side + 1), rng.randrange(target.height - side + 1)
         photo = target.crop((x, y, x + side, y + side))
         made, (bx, by) = mosaic.pixelate_like_editor(photo, block, rng.choice(self.downs))
