@@ -35,6 +35,7 @@ from upstream_import import import_upstream
 from plugins.restore import generators as restoration
 from plugins.restore import run_options
 from plugins.data import sample_photos
+from plugins.data import scaling
 from plugins.restore import tiling
 from plugins.restore.command import tile_model
 
@@ -57,7 +58,7 @@ def low_res_image(width: int, height: int) -> np.ndarray:
 
 def whole_pass(net: torch.nn.Module, opt: argparse.Namespace, low: np.ndarray, multiple: int) -> None:
     """One forward pass over the whole upscaled image, padded (reflection) to the generator's multiple."""
-    image = tiling.to_unit_range(low.repeat(BLOCK, 0).repeat(BLOCK, 1))
+    image = scaling.to_unit(low.repeat(BLOCK, 0).repeat(BLOCK, 1))
     x = torch.from_numpy(image).permute(2, 0, 1)[None]
     pad_h, pad_w = -x.shape[2] % multiple, -x.shape[3] % multiple
     x = torch.nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
