@@ -149,8 +149,7 @@ def _save_bicubic(out: Path, triplet) -> Path | None:
     if up is None:
         return None
     path = out / "bicubic" / f"{triplet.id}_bicubic.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(up).save(path)
+    image_io.save_png(path, up)
     return path
 
 
@@ -197,13 +196,11 @@ def comparison_grid(summaries: dict[str, dict], out: Path, rows: int = 4, width:
     tiles = []
     for fake in sorted(first.glob("*_fake_B.png"))[:rows]:
         stem = fake.name[: -len("_fake_B.png")]
-        real_a = np.asarray(Image.open(first / f"{stem}_real_A.png"))
+        real_a = np.asarray(image_io.load_rgb(first / f"{stem}_real_A.png"))
         bicubic = scores.bicubic_baseline(real_a)
         row = [real_a, real_a if bicubic is None else bicubic]
-        row += [np.asarray(Image.open(Path(summaries[n]["images_dir"]) / f"{stem}_fake_B.png")) for n in names]
-        row.append(np.asarray(Image.open(first / f"{stem}_real_B.png")))
+        row += [np.asarray(image_io.load_rgb(Path(summaries[n]["images_dir"]) / f"{stem}_fake_B.png")) for n in names]
+        row.append(np.asarray(image_io.load_rgb(first / f"{stem}_real_B.png")))
         tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width), Image.Resampling.NEAREST))
                                      for t in row], axis=1))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write.atomic_path(out) as tmp:
-        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
+    image_io.save_png(out, np.concatenate(tiles, axis=0), optimize=True)

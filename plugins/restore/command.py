@@ -22,10 +22,9 @@ from typing import Callable
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from tqdm import tqdm
 
-from plugins.data import atomic_write
 from plugins.data import image_io
 from plugins.upstream import link
 from plugins.restore import pipeline as pixel_restore
@@ -161,14 +160,6 @@ def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str, s
     return files, missing
 
 
-def load_image(path: Path) -> np.ndarray:
-    """An image file fully decoded (truncation shows here), upright (EXIF), as HxWx3 uint8."""
-    with Image.open(path) as img:
-        img.load()
-        img = image_io.to_8bit(ImageOps.exif_transpose(img))  # 16-bit and float scaled, not clipped
-        return np.asarray(img.convert("RGB"))
-
-
 def output_paths(path: Path, args: argparse.Namespace) -> list[Path]:
     """What restoring `path` writes: <stem>_restored.png, and <stem>_compare.png with --compare."""
     out = Path(args.out)
@@ -186,25 +177,19 @@ def output_conflict(path: Path, args: argparse.Namespace, inputs: set[Path],
     return None
 
 
-def write_png(path: Path, arr: np.ndarray) -> None:
-    """Save an array as PNG atomically (no half-written file if interrupted)."""
-    with atomic_write.atomic_path(path) as tmp:
-        Image.fromarray(arr).save(tmp, format="PNG")
-
-
 def restore_file(path: Path, args: argparse.Namespace, model: tiling.Model, settings: pixel_restore.Settings,
                  on_tile: Callable[[int, int], None]) -> pixel_restore.Restored:
     """Restore one file and write its outputs; raises ValueError/OSError/RuntimeError with the reason."""
-    arr = load_image(path)
+    arr = np.asarray(image_io.load_rgb(path, upright=True))  # fully decoded: truncation shows here
     if args.regions:
         done = pixel_restore.restore_regions(arr, args.regions, model, settings, on_tile)
     else:
         done = pixel_restore.restore_array(arr, model, settings, on_tile)
     targets = output_paths(path, args)
-    write_png(targets[0], done.image)
+    image_io.save_png(targets[0], done.image)
     if args.compare:
         gap = np.full((arr.shape[0], 8, 3), 255, dtype=np.uint8)
-        write_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
+        image_io.save_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
     return done
 
 
