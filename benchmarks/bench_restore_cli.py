@@ -33,7 +33,7 @@ from PIL import Image
 from upstream_import import import_upstream
 
 from plugins.restore import generators as restoration
-from plugins.restore import run_options
+from plugins.testing import train_opt
 from plugins.data import sample_photos
 from plugins.data import scaling
 from plugins.restore import tiling
@@ -71,7 +71,7 @@ def throughput(net_g: str, width: int, height: int, tile: int, rounds: int) -> N
     opt = argparse.Namespace(**run_options_for(net_g))
     with contextlib.redirect_stdout(io.StringIO()):
         net = restoration.define_generator(opt, networks).eval()
-    multiple = run_options.generator_multiple(opt)
+    multiple = restoration.size_multiple(opt.netG)
     low = low_res_image(width, height)
     model = tile_model(net, opt, torch.device("cpu"))
     whole_pass(net, opt, low[:64, :64], multiple)  # warm-up
@@ -116,7 +116,7 @@ def memory(net_g: str, big: tuple[int, int], tile: int, upstream: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "checkpoints" / "bench").mkdir(parents=True)
-        (root / "checkpoints" / "bench" / "train_opt.txt").write_text(run_options.option_table(options))
+        (root / "checkpoints" / "bench" / "train_opt.txt").write_text(train_opt.option_table(options))
         torch.save(net.state_dict(), root / "checkpoints" / "bench" / "latest_net_G.pth")
         peaks = {}
         for width, height in ((512, 512), big):

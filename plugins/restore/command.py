@@ -26,6 +26,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from plugins.data import image_io
+from plugins.upstream import checkpoint_files
 from plugins.upstream import link
 from plugins.restore import pipeline as pixel_restore
 from plugins.restore import generators as restoration
@@ -83,9 +84,9 @@ def checkpoint_path(args: argparse.Namespace) -> Path:
     run_dir = Path(args.checkpoints_dir) / args.name
     if not run_dir.is_dir():
         raise CommandLineError(f"--name {args.name}: no run folder {run_dir} (see --checkpoints_dir)")
-    path = run_dir / f"{args.epoch}_net_G.pth"
+    path = checkpoint_files.net_file(run_dir, args.epoch)
     if not path.is_file():
-        found = sorted(p.name[:-len("_net_G.pth")] for p in run_dir.glob("*_net_G.pth"))
+        found = checkpoint_files.saved_epochs(run_dir)
         raise CommandLineError(f"--epoch {args.epoch}: no checkpoint {path} "
                                f"(this run has: {', '.join(found) or 'none'})")
     return path
@@ -244,7 +245,7 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as err:
         raise CommandLineError(f"--name {args.name}: {err}") from None
     net = load_generator(args, opt, device)
-    settings = pixel_restore.Settings(model_block=block, multiple=run_options.generator_multiple(opt),
+    settings = pixel_restore.Settings(model_block=block, multiple=restoration.size_multiple(opt.netG),
                                       tile=args.tile, pixel_size=args.pixel_size, force=args.force)
     print(f"{args.name} ({args.epoch}): netG {opt.netG}, {block_note}, on {device}")
     model = tile_model(net, opt, device)
