@@ -167,12 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"evaluate: error: {err}", file=sys.stderr)
         return 2
     for s in summaries:
-        m = s["metrics"]
-        psnr = {k: m[k]["psnr"]["mean"] for k in scores.METHODS}
         convention = "" if s["convention"]["description"] == scores.STUDY.describe() else \
             f" ({s['convention']['description']})"
-        line = (f"{s['run']}/{s['epoch']}: {s['count']} images, PSNR{convention} model {report.fmt(psnr['model'], 2)} | "
-                f"input {report.fmt(psnr['input'], 2)} | bicubic {report.fmt(psnr['bicubic'], 2)} dB")
+        line = f"{s['run']}/{s['epoch']}: {s['count']} images, " + scores.summary_psnr_line(s, f"PSNR{convention}")
         print(line + (f", {len(s['skipped'])} skipped" if s["skipped"] else ""))
         if s.get("report"):
             print(f"  report: {s['report']}")

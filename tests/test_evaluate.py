@@ -265,3 +265,9 @@ def test_bad_crop_border(tmp_path):
     assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--crop_border", "40"]) == 1
     summary = json.loads((images.parent / "summary.json").read_text())
     assert "crop_border 40" in summary["skipped"][0]["reason"]
+
+
+def test_one_psnr_line_for_every_command():
+    assert scores.psnr_line(23.156, 24.0, None) == "PSNR model 23.16 | input 24.00 | bicubic - dB"
+    summary = {"metrics": {m: {"psnr": {"mean": v}} for m, v in zip(scores.METHODS, (1.0, 2.0, 3.0))}}
+    assert scores.summary_psnr_line(summary, "PSNR (Y)") == "PSNR (Y) model 1.00 | input 2.00 | bicubic 3.00 dB"

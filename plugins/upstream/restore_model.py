@@ -35,6 +35,7 @@ from plugins.metrics import live_metrics
 from plugins.data import pixelation
 from plugins.data import scaling
 from plugins.restore import generators as restoration
+from plugins.evaluation import scores
 from plugins.evaluation import validation
 
 
@@ -192,9 +193,9 @@ class RestoreModel(BaseModel):
         self.netG.train(was_training)
         means = validation.score(fakes, inputs, self.val_pairs)
         row = validation.append_epoch(Path(self.save_dir) / 'val_log.csv', epoch, means)
-        print(f'validation epoch {epoch}: PSNR model {means["psnr_model"]:.2f} | input {means["psnr_input"]:.2f} | '
-              f'bicubic {means["psnr_bicubic"]:.2f} dB (gain {means["gain_bicubic"]:+.2f})'
-              + (' best' if row['best'] else ''))
+        print(f'validation epoch {epoch}: '
+              + scores.psnr_line(means['psnr_model'], means['psnr_input'], means['psnr_bicubic'])
+              + f' (gain {means["gain_bicubic"]:+.2f})' + (' best' if row['best'] else ''))
         if row['best'] and self.opt.save_best:
             self.save_networks('best')
         if self.vis is not None:
