@@ -51,8 +51,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epoch", default="latest", help="which checkpoint: latest, best or an epoch number")
     parser.add_argument("--out", default="./restored", help="folder for <stem>_restored.png")
     parser.add_argument("--gpu_ids", default="-1", help="gpu ids, e.g. 0; -1 for CPU (as upstream; the first is used)")
-    parser.add_argument("--pixel_size", type=float,
-                        help="block size in pixels of the inputs (skips detecting it; the offset is still found)")
+    parser.add_argument("--block_size", type=float,
+                        help="size in pixels of one block of the inputs (skips detecting it; the offset is still "
+                             "found); formerly --pixel_size, still accepted")
+    parser.add_argument("--pixel_size", type=float, dest="old_block_size", help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true",
                         help="restore images that show no pixel grid, as if their blocks were the model's own")
     parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
@@ -72,8 +74,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(str(err))
     if args.tile < 1:
         parser.error(f"--tile {args.tile}: must be >= 1")
-    if args.pixel_size is not None and args.pixel_size < 1:
-        parser.error(f"--pixel_size {args.pixel_size:g}: must be >= 1")
+    block_flag = "--block_size"
+    if args.old_block_size is not None:
+        print("restore: --pixel_size was renamed to --block_size (pixels per block; the dataset mode's "
+              "--pixel_size is blocks per side)", file=sys.stderr)
+        if args.block_size is not None:
+            parser.error("--pixel_size is the old name of --block_size: give one of them")
+        args.block_size, block_flag = args.old_block_size, "--pixel_size"
+    if args.block_size is not None and args.block_size < 1:
+        parser.error(f"{block_flag} {args.block_size:g}: must be >= 1")
     if args.model_block is not None and args.model_block < 1:
         parser.error(f"--model_block {args.model_block}: must be >= 1")
     return args
@@ -246,7 +255,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandLineError(f"--name {args.name}: {err}") from None
     net = load_generator(args, opt, device)
     settings = pixel_restore.Settings(model_block=block, multiple=restoration.size_multiple(opt.netG),
-                                      tile=args.tile, pixel_size=args.pixel_size, force=args.force)
+                                      tile=args.tile, block_size=args.block_size, force=args.force)
     print(f"{args.name} ({args.epoch}): netG {opt.netG}, {block_note}, on {device}")
     model = tile_model(net, opt, device)
 
