@@ -43,7 +43,7 @@ FLAGS = {
     "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0008", "beta1": "0.9", "num_threads": "1",
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
 }
-EPOCHS, DECAY = 14, 4
+EPOCHS, DECAY = 6, 2
 
 
 def build_photos(data: Path, cache: Path) -> dict[str, int]:
