@@ -55,14 +55,18 @@ def pixelate_like_editor(img: Image.Image, block: float, down: str = "box") -> t
     return small.resize(img.size, Image.Resampling.NEAREST), (img.width / nx, img.height / ny)
 
 
-def jpeg(img: Image.Image, quality: int) -> Image.Image:
-    """`img` saved as JPEG at `quality` (1..100, 4:2:0 as most programs save) and decoded again."""
+def encode_jpeg(img: Image.Image, quality: int) -> bytes:
+    """`img` as a JPEG file at `quality` (1..100; PIL's default 4:2:0 subsampling, as most programs save)."""
     if not 1 <= quality <= 100:
         raise ValueError(f"JPEG quality {quality} is outside 1..100")
     buffer = io.BytesIO()
     img.convert("RGB").save(buffer, format="JPEG", quality=int(quality))
-    buffer.seek(0)
-    with Image.open(buffer) as decoded:
+    return buffer.getvalue()
+
+
+def jpeg(img: Image.Image, quality: int) -> Image.Image:
+    """`img` saved as JPEG at `quality` and decoded again."""
+    with Image.open(io.BytesIO(encode_jpeg(img, quality))) as decoded:
         return decoded.convert("RGB")
 
 

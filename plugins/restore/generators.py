@@ -71,6 +71,12 @@ def is_own_generator(name: str) -> bool:
     return SRNET.match(name) is not None
 
 
+def own_generator(opt: argparse.Namespace) -> nn.Module | None:
+    """The generator --netG names when it is one of ours (srnet_<N>blocks), built with no upstream; else None."""
+    match = SRNET.match(opt.netG)
+    return None if match is None else SRNet(opt.input_nc, opt.output_nc, opt.ngf, int(match.group(1)))
+
+
 def size_multiple(name: str) -> int:
     """What image sides must be a multiple of for --netG `name`: a U-Net halves its input until 1 px
     (unet_256: 256, unet_128: 128); resnet_* downsample twice and srnet_* by SRNET_SCALE (4)."""
@@ -96,11 +102,10 @@ def define_generator(opt: argparse.Namespace, networks: ModuleType, gpu_ids: Seq
     by its init_net on the pinned upstream, or left to BaseModel.setup on the
     newer one, which initialises every network there.
     """
-    match = SRNET.match(opt.netG)
-    if match is None:
+    net = own_generator(opt)
+    if net is None:
         return upstream_call(networks.define_G, opt.input_nc, opt.output_nc, opt.ngf, opt.netG, opt.norm,
                              not opt.no_dropout, opt.init_type, opt.init_gain, gpu_ids=gpu_ids)
-    net = SRNet(opt.input_nc, opt.output_nc, opt.ngf, int(match.group(1)))
     if not takes_gpu_ids(networks.init_net):
         return net
     return networks.init_net(net, opt.init_type, opt.init_gain, list(gpu_ids))

@@ -13,7 +13,7 @@ from PIL import Image
 from plugins.data import make_pixelated
 from plugins.data import pixelation
 
-from .upstream_runner import cpu_flags, one_epoch, photo_dataroot, run_upstream, tiny_run_flags
+from .upstream_runner import cpu_flags, flavour_of, one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
 HERE = Path(__file__).resolve().parent
 
@@ -127,3 +127,66 @@ def test_train_test_evaluate(upstream, photo_dir, tmp_path):
     assert summary["count"] == 4 and not summary["skipped"]
     assert summary["metrics"]["input"]["psnr"]["mean"] > 15
     assert summary["metrics"]["bicubic"]["psnr"]["n"] == 4  # pixel grid recovered on every real_A
+
+
+MOSAIC = ["--pixel_block", "3:4.6", "--pixel_offset", "--pixel_jpeg", "80:90", "--pixel_down", "box,bilinear"]
+
+
+@pytest.mark.parametrize("phase", ["train", "test"])
+def test_mosaics_made_elsewhere_are_read_back_on_the_models_grid(upstream, photo_dir, tmp_path, phase):
+    """--pixel_block/--pixel_offset/--pixel_jpeg: the model's input is whole 4 px blocks from the corner
+    (the restore command's view of a mosaic made elsewhere), the target a photo, both 64 px."""
+    root = photo_dataroot(photo_dir, tmp_path / "root")
+    out = probe(upstream, tmp_path / "s", 4, phase, "--dataroot", str(root), "--load_size", "64", "--crop_size", "64",
+                "--pixel_size", "16", *MOSAIC)
+    assert "PixelatedDataset" in out.stdout
+    for i in range(4):
+        a, b = torch.load(tmp_path / "s" / f"{i}_A.pt"), torch.load(tmp_path / "s" / f"{i}_B.pt")
+        assert a.shape == b.shape == (3, 64, 64)
+        blocks = a.reshape(3, 16, 4, 16, 4)
+        assert torch.equal(blocks, blocks[:, :, :1, :, :1].expand_as(blocks))  # constant 4x4 blocks from the corner
+        assert (a - b).abs().mean() > 0.01 and b.reshape(3, 16, 4, 16, 4).std(dim=(2, 4)).mean() > 0.001
+
+
+def test_mosaic_test_phase_is_the_same_for_every_run(upstream, photo_dir, tmp_path):
+    root = photo_dataroot(photo_dir, tmp_path / "root")
+    for run in ("one", "two"):
+        probe(upstream, tmp_path / run, 3, "test", "--dataroot", str(root), "--crop_size", "64", "--pixel_size", "16",
+              *MOSAIC)
+    for i in range(3):
+        assert torch.equal(torch.load(tmp_path / "one" / f"{i}_A.pt"), torch.load(tmp_path / "two" / f"{i}_A.pt"))
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--pixel_block", "0.5:4"], "--pixel_block"),
+    (["--pixel_block", "4", "--pixel_jpeg", "0:101"], "--pixel_jpeg"),
+    (["--pixel_block", "4", "--pixel_jpeg", "90", "--pixel_jpeg_share", "2"], "--pixel_jpeg_share"),
+    (["--pixel_block", "4", "--pixel_size", "8:16"], "one --pixel_size"),
+])
+def test_impossible_mosaic_options_are_one_line_errors(upstream, photo_dir, tmp_path, flags, message):
+    root = photo_dataroot(photo_dir, tmp_path / "root")
+    proc = probe(upstream, tmp_path, 1, "test", "--dataroot", str(root), "--crop_size", "64", "--pixel_size", "16",
+                 *flags, check=False)
+    assert proc.returncode != 0 and message in proc.stderr.strip().splitlines()[-1]
+
+
+def test_one_epoch_of_mosaics_through_train_py(upstream, photo_dir, tmp_path):
+    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "mo", "restore", tmp_path / "ck", upstream)
+    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--netG", "srnet_2blocks", "--ngf", "8",
+                 "--residual", "--base", "bicubic", "--lambda_GAN", "0", "--pixel_block", "2:2.5", "--pixel_offset",
+                 "--pixel_jpeg", "75:95", "--pixel_jpeg_share", "0.5", "--pixel_train_seed", "0")
+    assert (tmp_path / "ck" / "mo" / "1_net_G.pth").exists()
+    assert "pixel_block: 2:2.5" in (tmp_path / "ck" / "mo" / "train_opt.txt").read_text()
+
+
+def test_the_bundling_command_dry_run_names_its_train_py_command(upstream):
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, PIX2PIX_UPSTREAM=str(upstream))
+    proc = subprocess.run([sys.executable, "-m", "plugins.restore.bundle", "--dry_run"], capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    line = proc.stdout.strip().splitlines()[-1]
+    assert str(upstream / "train.py") in line and "--pixel_block" in line and "--pixel_jpeg" in line
+    assert ("--gpu_ids -1" in line) == (flavour_of(upstream) == "gpu_ids")
