@@ -1,11 +1,11 @@
-"""plugins.upstream.parsers (flavours) and plugins.upstream.commands (commands per flavour), pure parts."""
+"""plugins.upstream.parsers (flavours) and plugins.upstream.driver (commands per flavour), pure parts."""
 from __future__ import annotations
 
 import sys
 
 import pytest
 
-from plugins.upstream import commands as uc
+from plugins.upstream import driver as uc
 from plugins.sweep.plan import PlanError
 from plugins.upstream.parsers import GPU_IDS, TORCHRUN, UpstreamError, flavour, read_options
 
