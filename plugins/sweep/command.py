@@ -14,12 +14,17 @@ one-epoch branch (see plugins/sweep/plan.py and --dry_run).
 Rerunning the same command skips what is done and resumes an interrupted
 training from its newest complete checkpoint with the right --epoch_count
 (torn ones are moved aside). A failed run is recorded with its log tail and
-the sweep goes on; the exit status is 1 if any run failed, 130 on Ctrl-C.
-Commands fit the upstream's flavour (plugins.upstream.parsers): --gpu_ids and
---display_id 0 where they exist, else CUDA_VISIBLE_DEVICES, and
-`torchrun --standalone --nproc_per_node N` for --gpus_per_run N (DDP).
+the sweep goes on; the exit status is 1 if any run failed, 2 for a plan
+that cannot run, 130 on Ctrl-C. Commands fit the upstream's flavour
+(plugins.upstream.driver): --gpu_ids and --display_id 0 where they exist,
+else CUDA_VISIBLE_DEVICES, and `torchrun --standalone --nproc_per_node N`
+for --gpus_per_run N (DDP).
+
+This module is the command line and the plan's checks; plugins.sweep.runner
+runs the trainings, plugins.sweep.table writes the table and
+plugins.sweep.live_view shows progress. `sweep(argv)` runs it as a function
+(the demo does) and returns its Outcome.
 """
-from __future__ import annotations
 from __future__ import annotations
 
 import argparse
@@ -52,7 +57,6 @@ class Outcome:
 def job_gpus(args: argparse.Namespace) -> int:
     """GPUs each submitit job asks for: --gpus_per_job, else --gpus_per_run."""
     return args.gpus_per_run if args.gpus_per_job is None else args.gpus_per_job
-
 
 
 def plan_devices(args: argparse.Namespace, flags: list[dict], options: dict, flavour: str,
