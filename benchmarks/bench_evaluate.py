@@ -28,6 +28,7 @@ from PIL import Image
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from plugins import evaluate
+from plugins.data import image_io
 from plugins.metrics import quality as metrics
 from plugins.evaluation import results
 from plugins.evaluation import scores
@@ -59,7 +60,7 @@ def largest_difference(metrics_csv: Path, reference: dict[str, dict[str, float]]
 
 def decode_only(images: Path) -> None:
     for t in results.find_triplets(images)[0]:
-        fake, real_a, real_b = (evaluate.load_png(p) for p in (t.fake_B, t.real_A, t.real_B))
+        fake, real_a, real_b = (np.asarray(image_io.load_8bit(p)) for p in (t.fake_B, t.real_A, t.real_B))
         for img in (fake, real_a):
             metrics.psnr(img, real_b)
             metrics.cosine_similarity(img, real_b)

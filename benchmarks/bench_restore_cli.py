@@ -33,8 +33,9 @@ from PIL import Image
 from upstream_import import import_upstream
 
 from plugins.restore import generators as restoration
-from plugins.restore import run_options
+from plugins.testing import train_opt
 from plugins.data import sample_photos
+from plugins.data import scaling
 from plugins.restore import tiling
 from plugins.restore.command import tile_model
 
@@ -57,7 +58,7 @@ def low_res_image(width: int, height: int) -> np.ndarray:
 
 def whole_pass(net: torch.nn.Module, opt: argparse.Namespace, low: np.ndarray, multiple: int) -> None:
     """One forward pass over the whole upscaled image, padded (reflection) to the generator's multiple."""
-    image = tiling.to_unit_range(low.repeat(BLOCK, 0).repeat(BLOCK, 1))
+    image = scaling.to_unit(low.repeat(BLOCK, 0).repeat(BLOCK, 1))
     x = torch.from_numpy(image).permute(2, 0, 1)[None]
     pad_h, pad_w = -x.shape[2] % multiple, -x.shape[3] % multiple
     x = torch.nn.functional.pad(x, (0, pad_w, 0, pad_h), mode="reflect")
@@ -70,7 +71,7 @@ def throughput(net_g: str, width: int, height: int, tile: int, rounds: int) -> N
     opt = argparse.Namespace(**run_options_for(net_g))
     with contextlib.redirect_stdout(io.StringIO()):
         net = restoration.define_generator(opt, networks).eval()
-    multiple = run_options.generator_multiple(opt)
+    multiple = restoration.size_multiple(opt.netG)
     low = low_res_image(width, height)
     model = tile_model(net, opt, torch.device("cpu"))
     whole_pass(net, opt, low[:64, :64], multiple)  # warm-up
@@ -115,7 +116,7 @@ def memory(net_g: str, big: tuple[int, int], tile: int, upstream: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "checkpoints" / "bench").mkdir(parents=True)
-        (root / "checkpoints" / "bench" / "train_opt.txt").write_text(run_options.option_table(options))
+        (root / "checkpoints" / "bench" / "train_opt.txt").write_text(train_opt.option_table(options))
         torch.save(net.state_dict(), root / "checkpoints" / "bench" / "latest_net_G.pth")
         peaks = {}
         for width, height in ((512, 512), big):

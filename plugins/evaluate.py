@@ -38,17 +38,11 @@ CSV_COLUMNS = ["id", "pixel_size"] + [f"{m}_{x}" for m in scores.METRICS for x i
 COMPARISON_COLUMNS = ["run", "epoch"] + scores.HEADLINE_COLUMNS
 
 
-def load_png(path: Path) -> np.ndarray:
-    """Decode an image fully (so truncation shows here) as uint8, keeping L or RGB; 16-bit and float
-    images are scaled to 8 bits, not clipped."""
-    return np.asarray(image_io.load_8bit(path))
-
-
 def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METRICS,
                   convention: scores.Convention = scores.STUDY) -> tuple[str, dict | None, str | None]:
     """(id, row, None) or (id, None, reason): never raises for a bad file."""
     try:
-        fake_b, real_a, real_b = (load_png(p) for p in (triplet.fake_B, triplet.real_A, triplet.real_B))
+        fake_b, real_a, real_b = (np.asarray(image_io.load_8bit(p)) for p in (triplet.fake_B, triplet.real_A, triplet.real_B))
     except (OSError, ValueError, SyntaxError) as err:
         return triplet.id, None, f"corrupt or truncated image: {err}"
     if len({x.ndim for x in (fake_b, real_a, real_b)}) > 1:
@@ -173,12 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     summaries = evaluate(args)
     for s in summaries:
-        m = s["metrics"]
-        psnr = {k: m[k]["psnr"]["mean"] for k in scores.METHODS}
         convention = "" if s["convention"]["description"] == scores.STUDY.describe() else \
             f" ({s['convention']['description']})"
-        line = (f"{s['run']}/{s['epoch']}: {s['count']} images, PSNR{convention} model {report.fmt(psnr['model'], 2)} | "
-                f"input {report.fmt(psnr['input'], 2)} | bicubic {report.fmt(psnr['bicubic'], 2)} dB")
+        line = f"{s['run']}/{s['epoch']}: {s['count']} images, " + scores.summary_psnr_line(s, f"PSNR{convention}")
         print(line + (f", {len(s['skipped'])} skipped" if s["skipped"] else ""))
         if s.get("report"):
             print(f"  report: {s['report']}")

@@ -33,3 +33,24 @@ def photo_dir(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("photos")
     sample_photos.write_photo_crops(root, sample_photos.TRAIN_SOURCES, 8, 96, seed=0)
     return root
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say how many integration tests ran, and why the others skipped: CI runs the tier on both upstreams,
+    and a tier that silently skips whole would look green."""
+    counts, reasons = {}, {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "tests/integration/" not in report.nodeid or (outcome == "passed" and report.when != "call"):
+                continue
+            counts[outcome] = counts.get(outcome, 0) + 1
+            if outcome == "skipped" and isinstance(report.longrepr, tuple):
+                reason = report.longrepr[2].removeprefix("Skipped: ")
+                reasons[reason] = reasons.get(reason, 0) + 1
+    if not counts:
+        return
+    ran = sum(n for outcome, n in counts.items() if outcome != "skipped")
+    detail = ", ".join(f"{n} {outcome}" for outcome, n in counts.items())
+    terminalreporter.write_line(f"integration tier: {ran} ran ({detail})")
+    for reason, n in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"  skipped {n}: {reason}")

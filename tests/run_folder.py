@@ -5,7 +5,8 @@ from pathlib import Path
 
 import torch
 
-from plugins.restore import run_options
+from plugins.testing import train_opt
+from plugins.upstream import checkpoint_files
 
 # what a tiny `--model restore --residual --dataset_mode pixelated` run prints (and more)
 TINY_RUN = {"checkpoints_dir": "./checkpoints", "crop_size": 128, "display_server": "http://localhost",
@@ -21,7 +22,7 @@ def write_run(root: Path, name: str, options: dict, state_dict: dict | None = No
     """checkpoints_dir/name with train_opt.txt and <epoch>_net_G.pth files; returns the run folder."""
     run = root / name
     run.mkdir(parents=True, exist_ok=True)
-    (run / "train_opt.txt").write_text(run_options.option_table({**options, "name": name}, DEFAULTS))
+    (run / "train_opt.txt").write_text(train_opt.option_table({**options, "name": name}, DEFAULTS))
     for epoch in epochs:
-        torch.save(state_dict if state_dict is not None else {}, run / f"{epoch}_net_G.pth")
+        torch.save(state_dict if state_dict is not None else {}, checkpoint_files.net_file(run, epoch))
     return run

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from plugins import evaluate
+from plugins.data import image_io
 from plugins.metrics import quality as metrics
 from plugins.evaluation import results
 from plugins.evaluation import scores
@@ -236,7 +237,7 @@ def test_sr_conventions_are_options_and_labelled(tmp_path):
     rows = read_csv(tmp_path / "y" / "metrics.csv")
     assert {"psnr_y_crop4_model", "ssim_y_crop4_bicubic", "gain_y_crop4_input", "cosine_model"} <= set(rows[0])
     assert "psnr_model" not in rows[0] and "psnr_model" in read_csv(tmp_path / "rgb" / "metrics.csv")[0]
-    fake, real_b = (evaluate.load_png(images / f"img000_{s}.png") for s in ("fake_B", "real_B"))
+    fake, real_b = (np.asarray(image_io.load_8bit(images / f"img000_{s}.png")) for s in ("fake_B", "real_B"))
     assert float(rows[0]["psnr_y_crop4_model"]) == pytest.approx(metrics.psnr(fake, real_b, 4, True))
     assert float(rows[0]["ssim_y_crop4_model"]) == pytest.approx(metrics.ssim(fake, real_b, 4, True))
     assert float(rows[0]["cosine_model"]) == pytest.approx(metrics.cosine_similarity(fake, real_b))
@@ -264,3 +265,9 @@ def test_bad_crop_border(tmp_path):
     assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--crop_border", "40"]) == 1
     summary = json.loads((images.parent / "summary.json").read_text())
     assert "crop_border 40" in summary["skipped"][0]["reason"]
+
+
+def test_one_psnr_line_for_every_command():
+    assert scores.psnr_line(23.156, 24.0, None) == "PSNR model 23.16 | input 24.00 | bicubic - dB"
+    summary = {"metrics": {m: {"psnr": {"mean": v}} for m, v in zip(scores.METHODS, (1.0, 2.0, 3.0))}}
+    assert scores.summary_psnr_line(summary, "PSNR (Y)") == "PSNR (Y) model 1.00 | input 2.00 | bicubic 3.00 dB"

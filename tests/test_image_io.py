@@ -48,3 +48,20 @@ def test_other_modes_convert_and_truncation_raises(photo, tmp_path):
     write_truncated_jpeg(tmp_path / "cut.jpg", photo)
     with pytest.raises(OSError, match="truncated"):
         image_io.load_rgb(tmp_path / "cut.jpg")
+
+
+def test_upright_applies_exif_orientation(photo, tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90 degrees clockwise to view
+    photo.save(tmp_path / "turned.jpg", exif=exif, quality=95)
+    assert image_io.load_rgb(tmp_path / "turned.jpg").size == photo.size  # as stored, like upstream's loaders
+    upright = image_io.load_rgb(tmp_path / "turned.jpg", upright=True)
+    assert upright.size == photo.size[::-1] and upright.mode == "RGB"
+
+
+def test_save_png_writes_whole_files_from_arrays_and_images(photo, tmp_path):
+    image_io.save_png(tmp_path / "new" / "a.png", np.asarray(photo))
+    image_io.save_png(tmp_path / "new" / "b.png", photo.convert("L"), optimize=True)
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "new" / "a.png")), np.asarray(photo))
+    assert Image.open(tmp_path / "new" / "b.png").mode == "L"
+    assert sorted(p.name for p in (tmp_path / "new").iterdir()) == ["a.png", "b.png"]  # no temporary left

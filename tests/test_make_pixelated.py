@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from plugins.data import image_io
 from plugins.data import make_pixelated
 from plugins.data import pixelation
 from plugins.data.make_pixelated import MANIFEST
@@ -157,21 +158,21 @@ def test_a_build_is_renamed_into_place_at_the_end(tmp_path, photo_dir, monkeypat
     make_pixelated.build(photo_dir, out, "8", size=32, test=2, progress=False)
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
     seen = []
-    real_save = make_pixelated.save_png
+    real_save = image_io.save_png
 
-    def save_and_look(img, path):
+    def save_and_look(path, img):
         seen.append((out / "A" / "train").exists() and len(list((out / "A" / "train").iterdir())))
         if len(seen) == 7:
             raise KeyboardInterrupt  # a kill in the middle of a rebuild
-        real_save(img, path)
+        real_save(path, img)
 
-    monkeypatch.setattr(make_pixelated, "save_png", save_and_look)
+    monkeypatch.setattr(image_io, "save_png", save_and_look)
     with pytest.raises(KeyboardInterrupt):
         make_pixelated.build(photo_dir, out, "16", size=32, test=2, progress=False)
     assert set(seen) == {6}  # the old dataset stayed in place throughout
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before  # and is untouched, not half new
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
-    monkeypatch.setattr(make_pixelated, "save_png", real_save)
+    monkeypatch.setattr(image_io, "save_png", real_save)
     make_pixelated.build(photo_dir, out, "16", size=32, test=2, progress=False)
     assert (out / MANIFEST).read_text() != before[out / MANIFEST].decode()
     assert len(list((out / "A" / "train").iterdir())) == 6

@@ -65,8 +65,8 @@ def test_no_grid_is_refused_unless_forced_or_sized():
         pixel_restore.restore_array(sharp, Recorder(), settings())
     forced = pixel_restore.restore_array(sharp, Recorder(), settings(force=True))
     assert forced.image.shape == sharp.shape and "--force: taken as 4 px blocks" in forced.note
-    sized = pixel_restore.restore_array(sharp, Recorder(), settings(pixel_size=6.0))
-    assert sized.image.shape == sharp.shape and "(--pixel_size)" in sized.note
+    sized = pixel_restore.restore_array(sharp, Recorder(), settings(block_size=6.0))
+    assert sized.image.shape == sharp.shape and "(--block_size)" in sized.note
 
 
 def test_region_restores_inside_and_leaves_the_rest_byte_identical():

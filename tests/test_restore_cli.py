@@ -183,11 +183,21 @@ def test_gpu_ids_without_a_gpu(workdir, capsys):
     assert "--gpu_ids 0: no such CUDA device here (use -1 for CPU)" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("flags", [["--region", "1,2,3"], ["--tile", "0"], ["--pixel_size", "0.5"], []])
+@pytest.mark.parametrize("flags", [["--region", "1,2,3"], ["--tile", "0"], ["--block_size", "0.5"],
+                                   ["--pixel_size", "0.5"], ["--pixel_size", "4", "--block_size", "4"], []])
 def test_bad_command_line_exits_2(workdir, flags):
     with pytest.raises(SystemExit) as err:
         restore.main(["a.png", *flags] + ([] if not flags else ["--name", "tiny"]))
     assert err.value.code == 2
+
+
+def test_pixel_size_is_the_old_name_of_block_size(capsys):
+    args = restore.parse_args(["a.png", "--name", "tiny", "--pixel_size", "6"])
+    assert args.block_size == 6.0
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "--pixel_size was renamed to --block_size" in err[0]
+    assert restore.parse_args(["a.png", "--name", "tiny", "--block_size", "6"]).block_size == 6.0
+    assert capsys.readouterr().err == ""
 
 
 def test_summary_line():

@@ -6,13 +6,15 @@ import math
 
 import pytest
 
+from plugins.restore import generators as restoration
 from plugins.restore import run_options
+from plugins.testing import train_opt
 
 from .run_folder import DEFAULTS, TINY_RUN
 
 
 def test_parse_train_opt_reads_upstreams_table_back():
-    opt = run_options.parse_train_opt(run_options.option_table(TINY_RUN, DEFAULTS))
+    opt = run_options.parse_train_opt(train_opt.option_table(TINY_RUN, DEFAULTS))
     assert opt.netG == "unet_128" and opt.ngf == 64 and opt.norm == "batch"
     assert opt.residual is True and opt.no_dropout is False
     assert opt.crop_size == 128 and opt.init_gain == 0.02 and opt.lr == 0.0002
@@ -23,7 +25,7 @@ def test_parse_train_opt_reads_upstreams_table_back():
 
 def test_option_table_is_upstreams_format():
     """Byte for byte what upstream's print_options wrote for a real run (pinned e19f22f)."""
-    table = run_options.option_table({"crop_size": 128, "display_server": "http://localhost", "suffix": ""},
+    table = train_opt.option_table({"crop_size": 128, "display_server": "http://localhost", "suffix": ""},
                                      {"crop_size": 256, "display_server": "http://localhost", "suffix": ""})
     assert table.splitlines() == [
         "----------------- Options ---------------",
@@ -56,7 +58,7 @@ def test_model_block_without_pixel_size_asks_for_the_flag():
 
 
 def test_generator_multiple():
-    assert run_options.generator_multiple(argparse.Namespace(netG="unet_256")) == 256
-    assert run_options.generator_multiple(argparse.Namespace(netG="unet_128")) == 128
-    assert run_options.generator_multiple(argparse.Namespace(netG="resnet_9blocks")) == 4
-    assert run_options.generator_multiple(argparse.Namespace(netG="srnet_8blocks")) == run_options.DEFAULT_MULTIPLE
+    assert restoration.size_multiple("unet_256") == 256
+    assert restoration.size_multiple("unet_128") == 128
+    assert restoration.size_multiple("resnet_9blocks") == 4
+    assert restoration.size_multiple("srnet_8blocks") == restoration.SRNET_SCALE

@@ -15,7 +15,7 @@ import pytest
 
 from plugins.sweep import checkpoints
 from plugins.sweep import command as sweep
-from plugins.upstream import path as upstream_path
+from plugins.testing import modules
 from plugins.sweep.plan import (PlanError, Training, branch_last_epochs, epochs_trained, lr_steps_at_epoch_start,
                                 parse_epoch_times, parse_flags, parse_grid_arg, plan_runs, plan_trainings,
                                 resume_point, run_name, saved_epochs, serving_training, flags_for_test, to_argv,
@@ -136,8 +136,7 @@ def test_parse_epoch_times():
 
 STANDIN = REPO_ROOT / "tests" / "fixtures" / "standin_upstream"
 
-with upstream_path.temporarily(STANDIN):
-    import standin
+standin = modules.load_file(STANDIN / "standin.py")
 
 
 @pytest.fixture

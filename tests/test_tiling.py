@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
+from plugins.data import scaling
 from plugins.restore import tiling
 
 from .conftest import skimage_photos
@@ -95,18 +96,12 @@ def test_smooth_model_shows_no_seam():
     assert len(tiled_model.calls) >= 12
     diff = np.abs(tiled - whole)
     assert diff.max() <= 1 and diff.mean() <= 0.01
-    side_by_side = np.concatenate([np.concatenate([blur(tiling.to_unit_range(q)) for q in np.split(r, 4, 1)], 1)
+    side_by_side = np.concatenate([np.concatenate([blur(scaling.to_unit(q)) for q in np.split(r, 4, 1)], 1)
                                    for r in np.split(low.repeat(block, 0).repeat(block, 1), 3, 0)], 0)
-    seams = np.abs(tiling.to_uint8(side_by_side).astype(int) - whole)
+    seams = np.abs(scaling.to_uint8(side_by_side).astype(int) - whole)
     assert seams.max() >= 10
 
 
 def test_model_of_the_wrong_shape_is_an_error():
     with pytest.raises(ValueError, match="model returned"):
         tiling.restore_tiled(low_res_photo(16, 16), 4, lambda tile, grid: tile[:-1], 4, 64)
-
-
-def test_unit_range_round_trip():
-    values = np.arange(256, dtype=np.uint8)
-    np.testing.assert_array_equal(tiling.to_uint8(tiling.to_unit_range(values)), values)
-    assert tiling.to_unit_range(values).min() == -1 and tiling.to_unit_range(values).max() == 1

@@ -5,14 +5,18 @@ grayscale PNG turns almost white. Here they are scaled: 16-bit to 8 bits by
 65535 -> 255 (exact for 8-bit data stored as 16), float by its range (0..1
 when no value exceeds 1, else 0..255, else 0..65535). PIL already reads
 16-bit RGB(A) PNGs as 8-bit. Every file is decoded fully, so a truncated one
-raises here (OSError) rather than later.
+raises here (OSError) rather than later. With `upright`, a photo's EXIF
+orientation is applied first, as viewers show it. save_png writes a PNG
+atomically (atomic_write), so no reader sees half a file.
 """
 from __future__ import annotations
 
 import os
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
+
+from plugins.data import atomic_write
 
 # single-channel modes holding more than 8 bits: their full scale
 SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
@@ -41,14 +45,22 @@ def to_8bit(img: Image.Image) -> Image.Image:
     return img if img.mode in ("L", "RGB") else img.convert("RGB")
 
 
-def load_8bit(path: str | os.PathLike) -> Image.Image:
-    """A file fully decoded as 8-bit 'L' or 'RGB' (grayscale stays grayscale)."""
+def load_8bit(path: str | os.PathLike, upright: bool = False) -> Image.Image:
+    """A file fully decoded as 8-bit 'L' or 'RGB' (grayscale stays grayscale); turned as its EXIF
+    orientation says with `upright` (upstream's loaders and test.py's PNGs ignore it)."""
     with Image.open(path) as img:
         img.load()  # the pixels stay in memory once the file is closed
-        return to_8bit(img)
+        return to_8bit(ImageOps.exif_transpose(img) if upright else img)
 
 
-def load_rgb(path: str | os.PathLike) -> Image.Image:
-    """A file fully decoded as 8-bit RGB."""
-    img = load_8bit(path)
+def load_rgb(path: str | os.PathLike, upright: bool = False) -> Image.Image:
+    """A file fully decoded as 8-bit RGB (see load_8bit)."""
+    img = load_8bit(path, upright)
     return img if img.mode == "RGB" else img.convert("RGB")
+
+
+def save_png(path: str | os.PathLike, image: Image.Image | np.ndarray, optimize: bool = False) -> None:
+    """Write an image (PIL, or a uint8 array) as a PNG atomically; folders are made as needed."""
+    picture = image if isinstance(image, Image.Image) else Image.fromarray(image)
+    with atomic_write.atomic_path(path) as tmp:
+        picture.save(tmp, format="PNG", optimize=optimize)

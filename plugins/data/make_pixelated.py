@@ -18,7 +18,6 @@ the end, so a folder with manifest.csv is always complete; --skip_bad skips
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import shutil
 import sys
@@ -29,7 +28,6 @@ from PIL import Image
 from tqdm import tqdm
 
 from plugins import cli
-from plugins.data import atomic_write
 from plugins.data import image_io
 from plugins.data import pixelation
 from plugins.evaluation import tables
@@ -79,14 +77,6 @@ def side_by_side(a: Image.Image, b: Image.Image) -> Image.Image:
     ab.paste(a, (0, 0))
     ab.paste(b, (a.width, 0))
     return ab
-
-
-def save_png(img: Image.Image, path: Path) -> None:
-    """Save a PNG atomically."""
-    buffer = io.BytesIO()
-    img.save(buffer, format="PNG")
-    with atomic_write.atomic_path(path) as tmp:
-        tmp.write_bytes(buffer.getvalue())
 
 
 def build(photos_dir: Path, out: Path, pixel_size: str = "64", down: str = pixelation.DEFAULT_DOWN,
@@ -139,9 +129,9 @@ def write_dataset(root: Path, splits: dict[str, list[str]], by_name: dict[str, P
         written[split] += 1
         pixel = pixelation.fixed_size(sizes, pixel_seed, index)
         pixelated = pixelation.pixelate(photo, pixel, down, up)
-        save_png(pixelated, root / "A" / split / name)
-        save_png(photo, root / "B" / split / name)
-        save_png(side_by_side(pixelated, photo), root / "AB" / split / name)
+        image_io.save_png(root / "A" / split / name, pixelated)
+        image_io.save_png(root / "B" / split / name, photo)
+        image_io.save_png(root / "AB" / split / name, side_by_side(pixelated, photo))
         rows.append({"file": name, "split": split, "index": index, "pixel_size": pixel,
                      "down": down, "up": up, "source": str(source)})
     if not rows:

@@ -9,7 +9,6 @@ apt-get like any Debian package) say it for another camera and subject mix.
 """
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import skimage
 from PIL import Image
+
+from plugins.data import image_io
 
 DATA_DIR = Path(skimage.__file__).resolve().parent / "data"
 TRAIN_SOURCES = ("astronaut.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "ihc.png", "retina.jpg")
@@ -36,8 +37,9 @@ OTHER_SHORT_SIDE = 1024  # other photos are kept at about a megapixel, like a ph
 
 
 def load_source(name: str | Path) -> Image.Image:
-    """One of scikit-image's pictures (or any image path) as an RGB PIL image."""
-    return Image.open(DATA_DIR / name).convert("RGB")
+    """One of scikit-image's pictures (or any image path) as an RGB PIL image (image_io: high bit depths
+    scaled, not clipped)."""
+    return image_io.load_rgb(DATA_DIR / name)
 
 
 def write_whole_photos(folder: Path, sources: tuple[str, ...] = ALL_PHOTOS) -> list[Path]:
@@ -46,7 +48,7 @@ def write_whole_photos(folder: Path, sources: tuple[str, ...] = ALL_PHOTOS) -> l
     paths = []
     for name in sources:
         paths.append(folder / (Path(name).stem + ".png"))
-        load_source(name).save(paths[-1])
+        image_io.save_png(paths[-1], load_source(name))
     return paths
 
 
@@ -79,12 +81,10 @@ def fetch_other_photos(dest: Path, stems: tuple[str, ...], package: str = OTHER_
             raise PhotosUnavailable(f"Debian package {package} lacks {', '.join(missing)}")
         dest.mkdir(parents=True, exist_ok=True)
         for stem, path in zip(stems, wanted):
-            photo = Image.open(found[stem]).convert("RGB")
+            photo = image_io.load_rgb(found[stem], upright=True)
             scale = OTHER_SHORT_SIDE / min(photo.size)
             photo = photo.resize((round(photo.width * scale), round(photo.height * scale)), Image.Resampling.LANCZOS)
-            partial = path.with_suffix(".part.png")
-            photo.save(partial)
-            shutil.move(partial, path)
+            image_io.save_png(path, photo)
     return wanted
 
 
@@ -112,5 +112,5 @@ def write_photo_crops(folder: Path, sources: tuple[str, ...], count: int, size: 
     paths = []
     for i, crop in enumerate(photo_crops(sources, count, size, seed)):
         paths.append(folder / f"{prefix}_{i:04d}.png")
-        crop.save(paths[-1])
+        image_io.save_png(paths[-1], crop)
     return paths

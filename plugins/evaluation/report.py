@@ -1,7 +1,6 @@
 """Plots (matplotlib, Agg) and HTML pages (dominate, like upstream's) of evaluation results."""
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -17,7 +16,9 @@ from PIL import Image  # noqa: E402
 
 from plugins.data import atomic_write
 from plugins.data import image_io
+from plugins.evaluation import results  # noqa: E402
 from plugins.evaluation import scores  # noqa: E402
+from plugins.evaluation.scores import fmt  # noqa: E402
 
 COLORS = {"model": "tab:red", "input": "tab:gray", "bicubic": "tab:blue"}
 LABELS = {"model": "model (fake_B)", "input": "pixelated input (real_A)", "bicubic": "bicubic upscale"}
@@ -66,13 +67,6 @@ def link(path: str | os.PathLike, start: Path) -> str:
     """A relative URL from folder `start` to `path`, percent-encoded so '#', '?', '%' and spaces in a
     file name stay part of it (dominate only HTML-escapes attributes)."""
     return quote(Path(os.path.relpath(path, start)).as_posix())
-
-
-def fmt(value, digits: int = 3) -> str:
-    """A number for a page or a console line; '-' for none or nan."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
 def _table(header: list[str], body: list[list]) -> None:
@@ -149,8 +143,7 @@ def _save_bicubic(out: Path, triplet) -> Path | None:
     if up is None:
         return None
     path = out / "bicubic" / f"{triplet.id}_bicubic.png"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(up).save(path)
+    image_io.save_png(path, up)
     return path
 
 
@@ -192,18 +185,15 @@ def write_comparison_html(path: Path, table: list[dict], columns: list[str], plo
 def comparison_grid(summaries: dict[str, dict], out: Path, rows: int = 4, width: int = 128) -> None:
     """input | bicubic | each named model | real on the first test images of the first summary's
     images folder (every model tested on the same files), as one PNG."""
-    names = list(summaries)
-    first = Path(summaries[names[0]]["images_dir"])
+    found = {name: {t.id: t for t in results.find_triplets(Path(s["images_dir"]))[0]} for name, s in summaries.items()}
+    first = next(iter(found.values()))
     tiles = []
-    for fake in sorted(first.glob("*_fake_B.png"))[:rows]:
-        stem = fake.name[: -len("_fake_B.png")]
-        real_a = np.asarray(Image.open(first / f"{stem}_real_A.png"))
+    for triplet in list(first.values())[:rows]:
+        real_a = np.asarray(image_io.load_rgb(triplet.real_A))
         bicubic = scores.bicubic_baseline(real_a)
         row = [real_a, real_a if bicubic is None else bicubic]
-        row += [np.asarray(Image.open(Path(summaries[n]["images_dir"]) / f"{stem}_fake_B.png")) for n in names]
-        row.append(np.asarray(Image.open(first / f"{stem}_real_B.png")))
+        row += [np.asarray(image_io.load_rgb(models[triplet.id].fake_B)) for models in found.values()]
+        row.append(np.asarray(image_io.load_rgb(triplet.real_B)))
         tiles.append(np.concatenate([np.asarray(Image.fromarray(t).resize((width, width), Image.Resampling.NEAREST))
                                      for t in row], axis=1))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_write.atomic_path(out) as tmp:
-        Image.fromarray(np.concatenate(tiles, axis=0)).save(tmp, format="PNG", optimize=True)
+    image_io.save_png(out, np.concatenate(tiles, axis=0), optimize=True)

@@ -71,6 +71,23 @@ def bicubic_baseline(real_a: np.ndarray, low: np.ndarray | None = None) -> np.nd
     return np.asarray(Image.fromarray(low).resize((width, height), Image.Resampling.BICUBIC))
 
 
+def fmt(value, digits: int = 3) -> str:
+    """A number for a page or a console line; '-' for none or nan."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def psnr_line(model: float | None, input_: float | None, bicubic: float | None, label: str = "PSNR") -> str:
+    """The console line of mean PSNRs: 'PSNR model 23.16 | input 24.02 | bicubic 24.51 dB' ('-' for none)."""
+    return f"{label} model {fmt(model, 2)} | input {fmt(input_, 2)} | bicubic {fmt(bicubic, 2)} dB"
+
+
+def summary_psnr_line(summary: dict, label: str = "PSNR") -> str:
+    """psnr_line of a summary's mean PSNRs (capped, as summarize takes them)."""
+    return psnr_line(*(summary["metrics"][m]["psnr"]["mean"] for m in METHODS), label=label)
+
+
 def score_images(fake_b: np.ndarray, real_a: np.ndarray, real_b: np.ndarray,
                  which: tuple[str, ...] = METRICS, convention: Convention = STUDY) -> dict:
     """One row: pixel size, and the `which` metrics of model, input and bicubic against real_B.

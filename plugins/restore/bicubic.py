@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import torch
 
-from plugins.metrics import live_metrics
+from plugins.data import scaling
 from plugins.data import pixelation
 
 A = -0.5  # PIL's bicubic kernel parameter (torch's interpolate uses -0.75)
@@ -94,8 +94,8 @@ def low_res(images: torch.Tensor, grid: tuple[int, int]) -> torch.Tensor:
 def bicubic_base(real_a: torch.Tensor, grids: list[tuple[int, int]]) -> torch.Tensor:
     """The bicubic base of a batch in [-1, 1]: each sample's low-resolution image (its grid)
     upscaled as evaluation's PIL baseline, returned in [-1, 1] so that upstream's
-    tensor2im (truncation) saves exactly PIL's uint8 pixels."""
-    values = live_metrics.to_uint8_values(real_a)  # what upstream's tensor2im saves
+    tensor2im (truncation) saves exactly PIL's uint8 pixels (scaling.encode)."""
+    values = scaling.decode(real_a)  # what upstream's tensor2im saves
     size = tuple(real_a.shape[-2:])
     base = torch.stack([upscale(low_res(v, grid), size) for v, grid in zip(values, grids)])
-    return ((base + 0.5) / 127.5 - 1).to(real_a.dtype)  # +0.5: truncation lands on the integer
+    return scaling.encode(base).to(real_a.dtype)

@@ -22,12 +22,12 @@ from typing import Callable
 
 import numpy as np
 import torch
-from PIL import Image, ImageOps
+from PIL import Image
 from tqdm import tqdm
 
 from plugins import cli
-from plugins.data import atomic_write
 from plugins.data import image_io
+from plugins.upstream import checkpoint_files
 from plugins.upstream import link
 from plugins.restore import pipeline as pixel_restore
 from plugins.restore import generators as restoration
@@ -52,8 +52,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--epoch", default="latest", help="which checkpoint: latest, best or an epoch number")
     parser.add_argument("--out", default="./restored", help="folder for <stem>_restored.png")
     parser.add_argument("--gpu_ids", default="-1", help="gpu ids, e.g. 0; -1 for CPU (as upstream; the first is used)")
-    parser.add_argument("--pixel_size", type=float,
-                        help="block size in pixels of the inputs (skips detecting it; the offset is still found)")
+    parser.add_argument("--block_size", type=float,
+                        help="size in pixels of one block of the inputs (skips detecting it; the offset is still "
+                             "found); formerly --pixel_size, still accepted")
+    parser.add_argument("--pixel_size", type=float, dest="old_block_size", help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true",
                         help="restore images that show no pixel grid, as if their blocks were the model's own")
     parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
@@ -73,8 +75,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(str(err))
     if args.tile < 1:
         parser.error(f"--tile {args.tile}: must be >= 1")
-    if args.pixel_size is not None and args.pixel_size < 1:
-        parser.error(f"--pixel_size {args.pixel_size:g}: must be >= 1")
+    block_flag = "--block_size"
+    if args.old_block_size is not None:
+        print("restore: --pixel_size was renamed to --block_size (pixels per block; the dataset mode's "
+              "--pixel_size is blocks per side)", file=sys.stderr)
+        if args.block_size is not None:
+            parser.error("--pixel_size is the old name of --block_size: give one of them")
+        args.block_size, block_flag = args.old_block_size, "--pixel_size"
+    if args.block_size is not None and args.block_size < 1:
+        parser.error(f"{block_flag} {args.block_size:g}: must be >= 1")
     if args.model_block is not None and args.model_block < 1:
         parser.error(f"--model_block {args.model_block}: must be >= 1")
     return args
@@ -85,9 +94,9 @@ def checkpoint_path(args: argparse.Namespace) -> Path:
     run_dir = Path(args.checkpoints_dir) / args.name
     if not run_dir.is_dir():
         raise CommandLineError(f"--name {args.name}: no run folder {run_dir} (see --checkpoints_dir)")
-    path = run_dir / f"{args.epoch}_net_G.pth"
+    path = checkpoint_files.net_file(run_dir, args.epoch)
     if not path.is_file():
-        found = sorted(p.name[:-len("_net_G.pth")] for p in run_dir.glob("*_net_G.pth"))
+        found = checkpoint_files.saved_epochs(run_dir)
         raise CommandLineError(f"--epoch {args.epoch}: no checkpoint {path} "
                                f"(this run has: {', '.join(found) or 'none'})")
     return path
@@ -162,14 +171,6 @@ def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str, s
     return files, missing
 
 
-def load_image(path: Path) -> np.ndarray:
-    """An image file fully decoded (truncation shows here), upright (EXIF), as HxWx3 uint8."""
-    with Image.open(path) as img:
-        img.load()
-        img = image_io.to_8bit(ImageOps.exif_transpose(img))  # 16-bit and float scaled, not clipped
-        return np.asarray(img.convert("RGB"))
-
-
 def output_paths(path: Path, args: argparse.Namespace) -> list[Path]:
     """What restoring `path` writes: <stem>_restored.png, and <stem>_compare.png with --compare."""
     out = Path(args.out)
@@ -187,25 +188,19 @@ def output_conflict(path: Path, args: argparse.Namespace, inputs: set[Path],
     return None
 
 
-def write_png(path: Path, arr: np.ndarray) -> None:
-    """Save an array as PNG atomically (no half-written file if interrupted)."""
-    with atomic_write.atomic_path(path) as tmp:
-        Image.fromarray(arr).save(tmp, format="PNG")
-
-
 def restore_file(path: Path, args: argparse.Namespace, model: tiling.Model, settings: pixel_restore.Settings,
                  on_tile: Callable[[int, int], None]) -> pixel_restore.Restored:
     """Restore one file and write its outputs; raises ValueError/OSError/RuntimeError with the reason."""
-    arr = load_image(path)
+    arr = np.asarray(image_io.load_rgb(path, upright=True))  # fully decoded: truncation shows here
     if args.regions:
         done = pixel_restore.restore_regions(arr, args.regions, model, settings, on_tile)
     else:
         done = pixel_restore.restore_array(arr, model, settings, on_tile)
     targets = output_paths(path, args)
-    write_png(targets[0], done.image)
+    image_io.save_png(targets[0], done.image)
     if args.compare:
         gap = np.full((arr.shape[0], 8, 3), 255, dtype=np.uint8)
-        write_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
+        image_io.save_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
     return done
 
 
@@ -260,8 +255,8 @@ def run(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as err:
         raise CommandLineError(f"--name {args.name}: {err}") from None
     net = load_generator(args, opt, device)
-    settings = pixel_restore.Settings(model_block=block, multiple=run_options.generator_multiple(opt),
-                                      tile=args.tile, pixel_size=args.pixel_size, force=args.force)
+    settings = pixel_restore.Settings(model_block=block, multiple=restoration.size_multiple(opt.netG),
+                                      tile=args.tile, block_size=args.block_size, force=args.force)
     print(f"{args.name} ({args.epoch}): netG {opt.netG}, {block_note}, on {device}")
     model = tile_model(net, opt, device)
 

@@ -72,9 +72,10 @@ def is_own_generator(name: str) -> bool:
 
 
 def size_multiple(name: str) -> int:
-    """What image sides must be a multiple of for --netG `name` (unet_256: 256, unet_128: 128, others 4)."""
+    """What image sides must be a multiple of for --netG `name`: a U-Net halves its input until 1 px
+    (unet_256: 256, unet_128: 128); resnet_* downsample twice and srnet_* by SRNET_SCALE (4)."""
     unet = re.match(r"unet_(\d+)$", name)
-    return int(unet.group(1)) if unet else 4
+    return int(unet.group(1)) if unet else SRNET_SCALE
 
 
 def takes_gpu_ids(factory: Callable) -> bool:

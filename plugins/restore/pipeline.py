@@ -35,7 +35,7 @@ class Settings:
     multiple: int = 1
     tile: int = tiling.DEFAULT_TILE
     overlap: int = tiling.DEFAULT_OVERLAP
-    pixel_size: Optional[float] = None  # the image's block size in pixels: skips size detection
+    block_size: Optional[float] = None  # the image's block size in pixels: skips size detection
     force: bool = False  # restore an image with no grid, at the model's own block size
 
 
@@ -51,9 +51,9 @@ class Restored:
 def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str]:
     """The grid to restore on and a note on it; NoGrid when there is none and nothing overrides that."""
     height, width = arr.shape[:2]
-    if settings.pixel_size is not None:
-        grid = pixel_grid.snap(pixel_grid.detect_grid(arr, settings.pixel_size), width, height)
-        return grid, f"{grid.describe()} (--pixel_size)"
+    if settings.block_size is not None:
+        grid = pixel_grid.snap(pixel_grid.detect_grid(arr, settings.block_size), width, height)
+        return grid, f"{grid.describe()} (--block_size)"
     grid = pixel_grid.detect_grid(arr)
     if grid.found:
         grid = pixel_grid.snap(grid, width, height)
@@ -65,7 +65,7 @@ def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str
                f"{pixel_grid.JPEG_STRENGTH if grid.like_jpeg else pixel_grid.MIN_STRENGTH}"
                f"{', the 8x8 grid JPEG itself leaves' if grid.like_jpeg else ''})")
     if not settings.force:
-        raise NoGrid(f"{why}; --force restores it anyway, --pixel_size N gives its block size")
+        raise NoGrid(f"{why}; --force restores it anyway, --block_size N gives its block size")
     block = float(settings.model_block)
     return pixel_grid.Grid(block, 0.0, block, 0.0, grid.strength), f"{why}; --force: taken as {block:g} px blocks"
 

@@ -1,8 +1,8 @@
 """A trained run's options, read back from the train_opt.txt that upstream writes beside its checkpoints.
 
-Pure: text in, argparse.Namespace out (and the table back, for runs made
-without upstream), plus what the restore CLI derives from it: the block size
-the model trained on and the side its generator needs.
+Pure: text in, argparse.Namespace out, plus what the restore CLI derives
+from it: the block size the model trained on. (plugins.testing.train_opt
+writes such a table for runs made without upstream.)
 """
 from __future__ import annotations
 
@@ -12,9 +12,6 @@ from pathlib import Path
 
 from plugins.data import pixelation
 
-# side lengths upstream's generators need: a U-Net halves its input num_downs times
-GENERATOR_MULTIPLE = {"unet_128": 128, "unet_256": 256, "resnet_6blocks": 4, "resnet_9blocks": 4}
-DEFAULT_MULTIPLE = 4  # generators this table does not know (the restore model's own)
 _NUMBER = re.compile(r"-?\d+(\.\d*)?([eE]-?\d+)?")
 
 
@@ -39,16 +36,6 @@ def parse_train_opt(text: str) -> argparse.Namespace:
         key, _, value = line.partition(":")
         options[key.strip()] = _value(value.split("\t[default:")[0].strip())
     return argparse.Namespace(**options)
-
-
-def option_table(options: dict, defaults: dict | None = None) -> str:
-    """Upstream's option table (BaseOptions.print_options) for `options`: what parse_train_opt reads."""
-    defaults = defaults or {}
-    lines = ["----------------- Options ---------------"]
-    for key, value in sorted(options.items()):
-        comment = f"\t[default: {defaults[key]}]" if key in defaults and defaults[key] != value else ""
-        lines.append("{:>25}: {:<30}{}".format(str(key), str(value), comment))
-    return "\n".join(lines + ["----------------- End -------------------", ""])
 
 
 def read_train_opt(run_dir: Path) -> argparse.Namespace:
@@ -81,7 +68,3 @@ def model_block(opt: argparse.Namespace) -> tuple[int, str]:
     return block, (f"{block} px blocks: the middle ({middle:.2f}) of the {min(blocks):.2f}..{max(blocks):.2f} px "
                    f"it trained on ({source})")
 
-
-def generator_multiple(opt: argparse.Namespace) -> int:
-    """The side length the run's generator needs its input to be a multiple of."""
-    return GENERATOR_MULTIPLE.get(getattr(opt, "netG", ""), DEFAULT_MULTIPLE)

@@ -1,7 +1,7 @@
 """Run an image-to-image model over a pixelated image of any size: padding, overlapping tiles, smooth blend.
 
 Pure numpy around any callable `model(tile, grid) -> tile` on HxWx3 float32
-arrays in [-1, 1] (grid: the tile's low-resolution size, rows x cols). The
+arrays in [-1, 1] (plugins.data.scaling; grid: the tile's low-resolution size, rows x cols). The
 image comes as its low-resolution array; the model sees it blown up by an
 integer `block` with nearest neighbour, so every tile starts on the block
 grid and its grid is known exactly. A side no longer than the tile is padded
@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
+
+from plugins.data import scaling
 
 Model = Callable[[np.ndarray, tuple[int, int]], np.ndarray]
 DEFAULT_TILE = 512
@@ -89,16 +91,6 @@ def _pad_low_res(low: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return np.pad(low, extra, mode="symmetric") if any(e[1] for e in extra) else low
 
 
-def to_unit_range(values: np.ndarray) -> np.ndarray:
-    """0..255 values as float32 in [-1, 1] (the model's range)."""
-    return (np.asarray(values, dtype=np.float32) / 127.5 - 1.0).astype(np.float32)
-
-
-def to_uint8(values: np.ndarray) -> np.ndarray:
-    """[-1, 1] values as uint8 0..255, rounded (the inverse of to_unit_range on uint8 input)."""
-    return np.clip(np.rint((values + 1.0) * 127.5), 0, 255).astype(np.uint8)
-
-
 def restore_tiled(low: np.ndarray, block: int, model: Model, multiple: int = 1, tile: int = DEFAULT_TILE,
                   overlap: int = DEFAULT_OVERLAP,
                   on_tile: Optional[Callable[[int, int], None]] = None) -> np.ndarray:
@@ -114,22 +106,23 @@ def restore_tiled(low: np.ndarray, block: int, model: Model, multiple: int = 1, 
     out = np.empty((ys.padded, xs.padded, 3), dtype=np.uint8)
     total, done = len(ys.origins) * len(xs.origins), 0
     band_start = 0  # first model row not yet written to `out`
-    acc = np.zeros((0, xs.padded, 3), dtype=np.float32)
-    weight = np.zeros((0, xs.padded), dtype=np.float32)
+    # float64 sums: a blend of equal values casts back to that very float32, which the truncating decode needs
+    acc = np.zeros((0, xs.padded, 3))
+    weight = np.zeros((0, xs.padded))
     for i, (y0, wy) in enumerate(zip(ys.origins, ys.windows)):
         grow = y0 + ys.tile - band_start - acc.shape[0]
         if grow > 0:
-            acc = np.concatenate([acc, np.zeros((grow, xs.padded, 3), dtype=np.float32)])
-            weight = np.concatenate([weight, np.zeros((grow, xs.padded), dtype=np.float32)])
+            acc = np.concatenate([acc, np.zeros((grow, xs.padded, 3))])
+            weight = np.concatenate([weight, np.zeros((grow, xs.padded))])
         top = y0 - band_start
         for x0, wx in zip(xs.origins, xs.windows):
             part = low[y0 // block:(y0 + ys.tile) // block, x0 // block:(x0 + xs.tile) // block]
             grid = part.shape[:2]
-            result = np.asarray(model(to_unit_range(part.repeat(block, 0).repeat(block, 1)), grid),
+            result = np.asarray(model(scaling.to_unit(part.repeat(block, 0).repeat(block, 1)), grid),
                                 dtype=np.float32)
             if result.shape != (ys.tile, xs.tile, 3):
                 raise ValueError(f"model returned {result.shape} for a tile of {(ys.tile, xs.tile, 3)}")
-            w = np.outer(wy, wx).astype(np.float32)
+            w = np.outer(wy, wx)
             acc[top:top + ys.tile, x0:x0 + xs.tile] += result * w[:, :, None]
             weight[top:top + ys.tile, x0:x0 + xs.tile] += w
             done += 1
@@ -137,6 +130,6 @@ def restore_tiled(low: np.ndarray, block: int, model: Model, multiple: int = 1, 
                 on_tile(done, total)
         finished = ys.origins[i + 1] if i + 1 < len(ys.origins) else ys.padded
         count = finished - band_start
-        out[band_start:finished] = to_uint8(acc[:count] / weight[:count, :, None])
+        out[band_start:finished] = scaling.to_uint8((acc[:count] / weight[:count, :, None]).astype(np.float32))
         acc, weight, band_start = acc[count:], weight[count:], finished
     return out[:rows * block, :cols * block]

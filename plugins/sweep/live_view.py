@@ -3,16 +3,15 @@ PSNR vs epoch in visdom. (wandb's live view is upstream's own --use_wandb; plugi
 its environment.)"""
 from __future__ import annotations
 
-from plugins.evaluation import report
+from plugins.evaluation import scores
 
 
-def report_epoch(runs: list[str], epoch: int, metrics: dict, visdom: tuple | None) -> None:
-    """Print the mean PSNRs of a tested epoch for each run it serves; plot them when `visdom` is
-    (server, port, env)."""
+def report_epoch(runs: list[str], epoch: int, summary: dict, visdom: tuple | None) -> None:
+    """Print the mean PSNRs of a tested epoch (scores.summary_psnr_line) for each run it serves; plot them
+    when `visdom` is (server, port, env)."""
+    metrics = summary["metrics"]
     for run in runs:
-        print(f"{run} epoch {epoch}: PSNR {report.fmt(metrics['model']['psnr']['mean'], 2)} dB "
-              f"(input {report.fmt(metrics['input']['psnr']['mean'], 2)}, "
-              f"bicubic {report.fmt(metrics['bicubic']['psnr']['mean'], 2)})", flush=True)
+        print(f"{run} epoch {epoch}: {scores.summary_psnr_line(summary)}", flush=True)
         if visdom:
             show_progress(visdom, run, epoch, metrics["model"]["psnr"]["mean"], metrics["input"]["psnr"]["mean"])
 

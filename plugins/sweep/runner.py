@@ -135,7 +135,7 @@ def test_epoch(job: Job, training: Training, epoch: int, gpu_ids: str) -> str | 
         return "nothing could be scored: " + json.dumps(summary["skipped"][:3])
     served = [run.name for run in job.runs
               if epoch in run.test_epochs and serving_training(run, epoch, job.trainings) == training.name]
-    live_view.report_epoch(served, epoch, summary["metrics"], job.visdom)
+    live_view.report_epoch(served, epoch, summary, job.visdom)
     return None
 
 

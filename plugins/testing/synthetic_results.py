@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
+from plugins.data import image_io
 from plugins.data import pixelation
 from plugins.data import sample_photos
 
@@ -19,9 +19,9 @@ def write_triplets(images: Path, count: int, size: int = 64, noise: float = 8.0,
     for i, photo in enumerate(sample_photos.photo_crops(sample_photos.TEST_SOURCES, count, size, seed)):
         real_b = np.asarray(photo)
         fake_b = np.clip(real_b + rng.normal(0, noise, real_b.shape), 0, 255).astype(np.uint8)
-        Image.fromarray(real_b).save(images / f"img{i:03d}_real_B.png")
-        pixelation.pixelate(photo, pixel_size).save(images / f"img{i:03d}_real_A.png")
-        Image.fromarray(fake_b).save(images / f"img{i:03d}_fake_B.png")
+        image_io.save_png(images / f"img{i:03d}_real_B.png", real_b)
+        image_io.save_png(images / f"img{i:03d}_real_A.png", pixelation.pixelate(photo, pixel_size))
+        image_io.save_png(images / f"img{i:03d}_fake_B.png", fake_b)
 
 
 def write_results_root(root: Path, runs: dict[str, list[str]], count: int = 4) -> Path:

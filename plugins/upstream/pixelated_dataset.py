@@ -12,10 +12,20 @@ then pixelation of that final crop (so the pixel grid lines up with the
 output), then upstream's tensor conversion for both images. Training draws
 a fresh pixel size for every sample; other phases use the size fixed by
 (--pixel_seed, image index), so every model sees the same test inputs.
+
+Mosaics made elsewhere (--pixel_block, off by default): a patch of the photo
+is pixelated the way editors do it (any real block size, the grid starting
+anywhere with --pixel_offset, JPEG with --pixel_jpeg), then read the way
+`python -m plugins.restore` reads such a picture: block means on the known
+grid, blown up to the model's block size (crop_size / pixel_size). The
+target is the photo under those blocks at the same scale. So the model
+trains on exactly what the restore command will hand it.
 """
 import os
 import random
 
+import numpy as np
+import torch
 import torchvision.transforms as transforms
 from PIL import Image
 
@@ -23,7 +33,9 @@ from data.base_dataset import BaseDataset, get_params, get_transform
 from data.image_folder import make_dataset
 
 from plugins.data import image_io
+from plugins.data import mosaic
 from plugins.data import pixelation
+from plugins.restore import grid as pixel_grid
 
 
 class PixelatedDataset(BaseDataset):
@@ -53,11 +65,30 @@ class PixelatedDataset(BaseDataset):
         parser.add_argument('--pixel_rotate', action='store_true',
                             help='in training, also rotate by a random multiple of 90 degrees: with the flip, the '
                                  'eight rotations and reflections of a square')
+        parser.add_argument('--pixel_block', type=str, default='',
+                            help='mosaics made elsewhere: block size in photo pixels, X or MIN:MAX (real, drawn per '
+                                 'sample), made as editors make them (--pixel_down, nearest up) and read back as the '
+                                 'restore command reads them, at crop_size / pixel_size px per block; off when empty')
+        parser.add_argument('--pixel_offset', action='store_true',
+                            help='with --pixel_block: the grid starts anywhere, not at the corner of the picture '
+                                 '(nor of JPEG\'s 8x8 blocks)')
+        parser.add_argument('--pixel_jpeg', type=str, default='',
+                            help='with --pixel_block: save the mosaic as JPEG at quality Q or MIN:MAX (1..100, drawn '
+                                 'per sample); off when empty')
+        parser.add_argument('--pixel_train_seed', type=int, default=-1,
+                            help='seed Python\'s and torch\'s random generators when the dataset is built (upstream '
+                                 'seeds nothing): the same flags then draw the same samples and, as upstream builds '
+                                 'the model after the dataset, the same initial weights; -1 leaves them unseeded')
+        parser.add_argument('--pixel_jpeg_share', type=float, default=1.0,
+                            help='with --pixel_jpeg: the share of samples saved as JPEG (0..1), the rest lossless')
         return parser
 
     def __init__(self, opt):
         """Find the images and check the pixelation options; errors name the flag or file."""
         BaseDataset.__init__(self, opt)
+        if opt.pixel_train_seed >= 0:
+            random.seed(opt.pixel_train_seed)
+            torch.manual_seed(opt.pixel_train_seed)
         self.dir = os.path.join(opt.dataroot, opt.phase)
         if not os.path.isdir(self.dir):
             raise SystemExit(f'error: --dataroot {opt.dataroot}: no folder {self.dir}')
@@ -70,6 +101,10 @@ class PixelatedDataset(BaseDataset):
             self.downs = pixelation.parse_filters(opt.pixel_down)
         except ValueError as err:
             raise SystemExit(f'error: --pixel_down: {err}')
+        self.blocks = self.jpeg = None
+        self.patch = opt.crop_size
+        if opt.pixel_block:
+            self._check_mosaic_options(opt)
         paths = sorted(make_dataset(self.dir, opt.max_dataset_size))
         self.paths, self.bad = self._readable(paths, opt.pixel_skip_bad)
         if not self.paths:
@@ -79,6 +114,27 @@ class PixelatedDataset(BaseDataset):
         # pix2pix feeds input['B'] to the generator when the direction is BtoA
         self.target_key, self.input_key = ('B', 'A') if opt.direction == 'AtoB' else ('A', 'B')
         opt.pixel_epoch_size = len(self)  # the restore model validates after each epoch's last batch
+
+    def _check_mosaic_options(self, opt):
+        """Parse --pixel_block/--pixel_jpeg(_share) and fix the largest photo patch a sample needs."""
+        try:
+            self.blocks = mosaic.parse_range(opt.pixel_block, '--pixel_block', 1, opt.crop_size)
+            if opt.pixel_jpeg:
+                self.jpeg = mosaic.parse_range(opt.pixel_jpeg, '--pixel_jpeg', 1, 100)
+        except ValueError as err:
+            raise SystemExit(f'error: {err}')
+        if not 0 <= opt.pixel_jpeg_share <= 1:
+            raise SystemExit(f'error: --pixel_jpeg_share {opt.pixel_jpeg_share}: must be within 0..1')
+        if len(self.sizes) > 1 or opt.crop_size % self.sizes[0]:
+            raise SystemExit(f'error: --pixel_block needs one --pixel_size that divides --crop_size (the model\'s '
+                             f'blocks are crop_size / pixel_size px), got --pixel_size {opt.pixel_size} '
+                             f'--crop_size {opt.crop_size}')
+        self.model_block = opt.crop_size // self.sizes[0]
+        self.patch = self.patch_side(self.blocks[0])
+
+    def patch_side(self, block):
+        """The photo patch behind one sample at `block` px blocks: its cells, and margin for the offset."""
+        return int(np.ceil(block * (self.sizes[0] + 3)))
 
     def _readable(self, paths, skip_bad):
         """Split paths into usable images and (path, reason) for the rest: unreadable headers, A|B
@@ -90,7 +146,10 @@ class PixelatedDataset(BaseDataset):
                     img.verify()
                     w, h = self.target_size(img.size)
                 problem = None
-                if self.opt.preprocess == 'crop' and min(w, h) < self.opt.crop_size:
+                if self.blocks and min(w, h) < self.patch:
+                    problem = ('image smaller than a --pixel_block patch', f'its target is {w}x{h}, a sample at '
+                               f'{self.blocks[0]:g} px blocks needs {self.patch}x{self.patch}')
+                elif self.opt.preprocess == 'crop' and min(w, h) < self.opt.crop_size:
                     problem = ('image smaller than --crop_size', f'its target is {w}x{h}, '
                                f'--crop_size {self.opt.crop_size} with --preprocess crop')
             except ValueError as err:
@@ -189,9 +248,51 @@ class PixelatedDataset(BaseDataset):
         steps += [transforms.ToTensor(), transforms.Normalize((0.5,) * nc, (0.5,) * nc)]
         return transforms.Compose(steps)(img)
 
+    def mosaic_sample(self, target, index):
+        """(input, target) float arrays (0..255, crop_size square) of a mosaic made elsewhere, read back
+        as the restore command reads it (see the module's docstring)."""
+        rng = random.Random() if self.drawing else random.Random(f'{self.opt.pixel_seed}:{index}:mosaic')
+        # a photo too small for the drawn block takes the largest block it holds (at least the smallest)
+        block = mosaic.draw(self.blocks, rng)
+        block = min(block, max(self.blocks[0], min(target.size) / (self.sizes[0] + 3)))
+        side = min(self.patch_side(block), target.width, target.height)
+        x, y = rng.randrange(target.width - side + 1), rng.randrange(target.height - side + 1)
+        photo = target.crop((x, y, x + side, y + side))
+        made, (bx, by) = mosaic.pixelate_like_editor(photo, block, rng.choice(self.downs))
+        ox, oy = (rng.randrange(int(np.ceil(b))) for b in (bx, by)) if self.opt.pixel_offset else (0, 0)
+        made, photo = (img.crop((ox, oy, side, side)) for img in (made, photo))
+        if self.jpeg and rng.random() < self.opt.pixel_jpeg_share:
+            made = mosaic.jpeg(made, round(mosaic.draw(self.jpeg, rng)))
+        low = pixel_grid.low_res(np.asarray(made), pixel_grid.Grid(bx, -ox, by, -oy, 1.0))
+        n = self.sizes[0]
+        # whole cells only: cell k starts at k * b - offset, and cell 0 may be cut by the offset
+        kx, ky = (rng.randint(1, cells - n - 1) if cells - n - 1 >= 1 else 0
+                  for cells in (low.shape[1], low.shape[0]))
+        low = low[ky:ky + n, kx:kx + n]
+        model_in = low.repeat(self.model_block, 0).repeat(self.model_block, 1)
+        box = (kx * bx - ox, ky * by - oy, (kx + n) * bx - ox, (ky + n) * by - oy)
+        truth = np.asarray(photo.resize((self.opt.crop_size,) * 2, Image.Resampling.BICUBIC, box=box), np.float32)
+        if self.drawing:
+            turns = rng.randrange(4) if self.opt.pixel_rotate else 0
+            flip = not self.opt.no_flip and rng.random() < 0.5
+            model_in, truth = (np.rot90(a[:, ::-1] if flip else a, turns) for a in (model_in, truth))
+        return model_in, truth
+
+    @staticmethod
+    def array_tensor(arr, nc):
+        """An HxWx3 float array (0..255) as upstream's tensor in [-1, 1] (grey by upstream's weights)."""
+        if nc == 1:
+            arr = arr @ np.array([0.299, 0.587, 0.114], np.float32)[:, None]
+        return torch.from_numpy(np.ascontiguousarray(arr.transpose(2, 0, 1), dtype=np.float32) / 127.5 - 1)
+
     def __getitem__(self, index):
         """Return A, B, A_paths, B_paths like upstream's aligned mode, and the sample's pixel_size."""
         path, target = self.load_servable(index % len(self.paths))
+        if self.blocks:
+            model_in, truth = self.mosaic_sample(target, index)
+            return {self.input_key: self.array_tensor(model_in, self.opt.input_nc),
+                    self.target_key: self.array_tensor(truth, self.opt.output_nc),
+                    'A_paths': path, 'B_paths': path, 'pixel_size': self.sizes[0]}
         geometry = get_transform(self.opt, self.geometry_params(index, target.size), convert=False)
         target = geometry(target)
         if self.opt.pixel_rotate and self.drawing and target.width == target.height:

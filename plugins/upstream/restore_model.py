@@ -33,7 +33,9 @@ from models.pix2pix_model import Pix2PixModel
 
 from plugins.metrics import live_metrics
 from plugins.data import pixelation
+from plugins.data import scaling
 from plugins.restore import generators as restoration
+from plugins.evaluation import scores
 from plugins.evaluation import validation
 
 
@@ -124,7 +126,7 @@ class RestoreModel(BaseModel):
             return None
         if sizes is None:  # e.g. --dataset_mode aligned: read the grid off the pixelated input
             sizes = [pixelation.recover_pixel_size(a.permute(1, 2, 0).numpy().astype(np.uint8))
-                     for a in live_metrics.to_uint8_values(self.real_A).cpu()]
+                     for a in scaling.decode(self.real_A).cpu()]
             if None in sizes:
                 raise SystemExit(f'error: --base bicubic: no pixel grid found in {self.image_paths}')
         return [(int(s), int(s)) for s in sizes]
@@ -183,17 +185,17 @@ class RestoreModel(BaseModel):
         fakes, inputs = [], []
         with torch.no_grad():
             for pair in self.val_pairs:
-                real_a = torch.from_numpy(pair.real_a.copy()).permute(2, 0, 1).float().div(127.5).sub(1)[None]
+                real_a = scaling.as_dataset_input(pair.real_a)[None]
                 real_a = real_a.to(self.device)
                 fake = restoration.restore(self.netG, real_a, self.opt, [(pair.pixel_size, pair.pixel_size)])
-                fakes.append(live_metrics.to_uint8_values(fake)[0].permute(1, 2, 0).cpu().numpy().astype(np.uint8))
-                inputs.append(live_metrics.to_uint8_values(real_a)[0].permute(1, 2, 0).cpu().numpy().astype(np.uint8))
+                fakes.append(scaling.to_uint8(fake[0].permute(1, 2, 0)))
+                inputs.append(scaling.to_uint8(real_a[0].permute(1, 2, 0)))
         self.netG.train(was_training)
         means = validation.score(fakes, inputs, self.val_pairs)
         row = validation.append_epoch(Path(self.save_dir) / 'val_log.csv', epoch, means)
-        print(f'validation epoch {epoch}: PSNR model {means["psnr_model"]:.2f} | input {means["psnr_input"]:.2f} | '
-              f'bicubic {means["psnr_bicubic"]:.2f} dB (gain {means["gain_bicubic"]:+.2f})'
-              + (' best' if row['best'] else ''))
+        print(f'validation epoch {epoch}: '
+              + scores.psnr_line(means['psnr_model'], means['psnr_input'], means['psnr_bicubic'])
+              + f' (gain {means["gain_bicubic"]:+.2f})' + (' best' if row['best'] else ''))
         if row['best'] and self.opt.save_best:
             self.save_networks('best')
         if self.vis is not None:
