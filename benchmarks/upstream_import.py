@@ -6,7 +6,9 @@ from pathlib import Path
 
 from plugins.upstream import link
 from plugins.upstream import path as upstream_path
-from plugins.upstream.parsers import describe
+from plugins.sweep.plan import to_argv
+from plugins.upstream import driver
+from plugins.upstream.parsers import describe, flavour
 
 
 def import_upstream() -> Path:
@@ -40,10 +42,10 @@ def upstream_options(flags: list[str], train: bool = True):
 
 
 def cpu_flags() -> list[str]:
-    """The flags that keep a run on the CPU with no display, as the imported upstream spells them:
-    --gpu_ids -1 and --display_id 0 where it has them (e19f22f); the newest has neither."""
+    """The flags that keep a run on the CPU with no display, as the imported upstream spells them
+    (driver.device_flags): --gpu_ids -1 and --display_id 0 where it has them (e19f22f); the newest has
+    neither, and uses the CPU when it sees no GPU."""
     from options.train_options import TrainOptions
 
     known = describe(TrainOptions, "pix2pix", "aligned")
-    return [flag for name, value in (("gpu_ids", "-1"), ("display_id", "0")) if name in known
-            for flag in (f"--{name}", value)]
+    return to_argv(driver.device_flags(flavour(known, "the imported upstream"), driver.CPU, known))

@@ -23,13 +23,15 @@ import sys
 import time
 from pathlib import Path
 
+from plugins import cli
 from plugins.data import atomic_write
-from plugins.upstream import link
-from plugins.sweep import recipe_plan
-from plugins.evaluation import report
 from plugins.data import sample_photos
+from plugins.evaluation import report
 from plugins.sweep import command as sweep
 from plugins.sweep import plan as sweep_plan
+from plugins.sweep import recipe_plan
+from plugins.upstream import driver
+from plugins.upstream import link
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MARKER = "demo.json"  # written last: the folder is complete
@@ -48,7 +50,7 @@ DOWN_FILTERS = "box,bilinear"
 HELD_OUT = sample_photos.TEST_SOURCES  # validation and test pictures when no other source can be had
 
 
-class DemoError(Exception):
+class DemoError(cli.UserError):
     """A one-line reason the demo cannot go on."""
 
 
@@ -100,7 +102,10 @@ def sweep_args(data: Path, sweep_dir: Path, settings: dict, use_wandb: bool = Fa
             *sweep_plan.to_argv(flags)]
 
 
+@cli.command("demo")
 def main(argv: list[str] | None = None) -> int:
+    """Build the photos, run the best recipe through the sweep, print its scores; the exit status (1: the
+    run failed, 2: no upstream or a folder that is not the demo's, 130: Ctrl-C)."""
     parser = argparse.ArgumentParser(prog="demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run of about a minute")
     parser.add_argument("--data", type=Path, help="dataset folder (default datasets/demo or datasets/demo-quick)")
@@ -114,21 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     sweep_dir = args.sweep_dir or REPO_ROOT / "sweeps" / f"demo{suffix}"
     settings = SETTINGS[kind]
     start = time.time()
-    try:
-        link.find_upstream()
-        build_photos(data, settings)
-    except (link.LinkError, DemoError) as err:
-        print(f"demo: error: {err}", file=sys.stderr)
-        return 2
+    link.find_upstream()
+    build_photos(data, settings)
     print(f"== training, testing and evaluating ({kind}: {recipe_plan.BEST.change}, {settings['epochs']} epochs); "
           f"logs in {sweep_dir}/checkpoints")
-    code = sweep.main(sweep_args(data, sweep_dir, settings, args.use_wandb))
-    rows = json.loads((sweep_dir / "sweep.json").read_text()) if (sweep_dir / "sweep.json").exists() else []
-    done = [r for r in rows if r["status"] == "done"]
-    if code != 0 or not done:
-        print(f"demo: error: the run failed; see {sweep_dir}/sweep.csv and the logs beside its checkpoints",
-              file=sys.stderr)
-        return 1
+    return driver.interruptible("demo", lambda: train_and_report(args, data, sweep_dir, settings, start))
+
+
+def train_and_report(args: argparse.Namespace, data: Path, sweep_dir: Path, settings: dict, start: float) -> int:
+    """Run the demo's sweep (a function call) and print its scores; ScriptFailed when the run failed."""
+    outcome = sweep.sweep(sweep_args(data, sweep_dir, settings, args.use_wandb))
+    done = [r for r in outcome.rows if r["status"] == "done"]
+    if outcome.status != 0 or not done:
+        raise driver.ScriptFailed(f"the run failed; see {sweep_dir}/sweep.csv and the logs beside its checkpoints")
     row = done[-1]
     summary_file = Path(row["report"]).parent / "summary.json"
     summary = json.loads(summary_file.read_text())

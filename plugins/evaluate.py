@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from plugins import cli
 from plugins.data import image_io
 from plugins.metrics import quality as metrics
 from plugins.evaluation import report
@@ -159,13 +160,12 @@ def evaluate(args: argparse.Namespace) -> list[dict]:
     return summaries
 
 
+@cli.command("evaluate", also=(FileNotFoundError,))
 def main(argv: list[str] | None = None) -> int:
+    """Evaluate and print one line per run and epoch; 1 when nothing could be scored, 2 when there is
+    no test.py output."""
     args = parse_args(argv)
-    try:
-        summaries = evaluate(args)
-    except FileNotFoundError as err:
-        print(f"evaluate: error: {err}", file=sys.stderr)
-        return 2
+    summaries = evaluate(args)
     for s in summaries:
         convention = "" if s["convention"]["description"] == scores.STUDY.describe() else \
             f" ({s['convention']['description']})"

@@ -441,13 +441,16 @@ def test_ctrl_c_is_one_line_ends_the_training_and_resumes(fake):
 def test_table_row_gains_the_best_validation_epoch(tmp_path):
     from plugins.evaluation import scores
     from plugins.evaluation import validation
-    training = sweep.Training("BS1_N3_D0", {}, 3, [2, 3], 1)
-    run = sweep.Run("BS1_N3_D0", {}, {}, 1, 3, [2, 3], training="BS1_N3_D0")
-    job = sweep.Job(training, [run], "up", "python", str(tmp_path / "ck"), str(tmp_path / "res"), {}, 10, ".")
+    from plugins.sweep.plan import Run
+    from plugins.sweep.runner import Job
+    from plugins.sweep.table import table_row
+    training = Training("BS1_N3_D0", {}, 3, [2, 3], 1)
+    run = Run("BS1_N3_D0", {}, {}, 1, 3, [2, 3], training="BS1_N3_D0")
+    job = Job(training, [run], "up", "python", str(tmp_path / "ck"), str(tmp_path / "res"), {}, 10, ".")
     means = {f"{m}_{k}": 0.5 for m in ("psnr", "cosine") for k in scores.METHODS} | {"gain_bicubic": 1.0}
     for epoch, psnr in ((1, 30.0), (2, 31.5), (3, 31.0)):
         validation.append_epoch(tmp_path / "ck" / "BS1_N3_D0" / "val_log.csv", epoch, means | {"psnr_model": psnr})
-    row = sweep.table_row(run, 3, job, "pending", None)
+    row = table_row(run, 3, job, "pending", None)
     assert (row["best_epoch"], row["val_psnr_best"]) == (2, 31.5)
-    assert "best_epoch" not in sweep.table_row(run, 3, sweep.Job(training, [run], "up", "python", str(tmp_path / "no"),
-                                                                  str(tmp_path / "res"), {}, 10, "."), "pending", None)
+    assert "best_epoch" not in table_row(run, 3, Job(training, [run], "up", "python", str(tmp_path / "no"),
+                                                     str(tmp_path / "res"), {}, 10, "."), "pending", None)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from plugins.sweep import command as sweep
+from plugins.upstream import driver
 
 from .test_sweep import fake, invocations, run_sweep, table  # noqa: F401  (fake is a fixture)
 
@@ -95,7 +97,7 @@ def test_dry_run_shows_each_flavours_command(fake, capsys, monkeypatch):
                       base=(*N2, "--norm", "syncbatch")) == 0
     out = capsys.readouterr().out
     assert "--norm syncbatch is DDP-safe" in out
-    assert "$ CUDA_VISIBLE_DEVICES=2,3 " + sweep.sys.executable + " -m torch.distributed.run --standalone " \
+    assert "$ CUDA_VISIBLE_DEVICES=2,3 " + sys.executable + " -m torch.distributed.run --standalone " \
            "--nproc_per_node 2 " in out and "--gpu_ids" not in out
 
 
@@ -139,7 +141,7 @@ def test_device_errors_are_one_line_before_anything_runs(fake, capsys, monkeypat
 def test_use_wandb_goes_offline_when_nothing_answers(torchrun, capsys, monkeypatch):
     monkeypatch.delenv("WANDB_MODE", raising=False)
     monkeypatch.delenv("WANDB_DIR", raising=False)
-    monkeypatch.setattr(sweep, "wandb_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(driver, "wandb_reachable", lambda timeout=3.0: False)
     assert run_sweep(torchrun, "--test_epochs", "2", base=(*N2, "--use_wandb")) == 0
     assert environ(torchrun, "BS1_N2_D0")[0]["WANDB_MODE"] == "offline"
     assert environ(torchrun, "BS1_N2_D0")[0]["WANDB_DIR"] == str((torchrun / "sw").resolve())
@@ -149,4 +151,4 @@ def test_use_wandb_goes_offline_when_nothing_answers(torchrun, capsys, monkeypat
 
 def test_wandb_reachable_is_false_for_a_closed_port(monkeypatch):
     monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")
-    assert sweep.wandb_reachable(timeout=1) is False
+    assert driver.wandb_reachable(timeout=1) is False

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from plugins import cli
 from plugins.data import image_io
 from plugins.data import pixelation
 from plugins.evaluation import tables
@@ -179,15 +180,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+@cli.command("make_pixelated", also=(ValueError,))
 def main(argv: list[str] | None = None) -> int:
+    """Build the dataset; 2 (one line) for a bad flag or photo folder."""
     args = parse_args(argv)
-    try:
-        rows = build(args.photos, args.out, args.pixel_size, args.pixel_down, args.pixel_up,
-                     args.pixel_seed, args.size, args.test, args.split_seed, args.max_images,
-                     skip_bad=args.skip_bad)
-    except ValueError as err:
-        print(f"make_pixelated: error: {err}", file=sys.stderr)
-        return 2
+    rows = build(args.photos, args.out, args.pixel_size, args.pixel_down, args.pixel_up,
+                 args.pixel_seed, args.size, args.test, args.split_seed, args.max_images,
+                 skip_bad=args.skip_bad)
     counts = {s: sum(r["split"] == s for r in rows) for s in SPLITS}
     print(f"wrote {args.out}: {counts['train']} train, {counts['test']} test, pixel size {args.pixel_size}")
     return 0

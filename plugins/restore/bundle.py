@@ -15,20 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import torch
 
+from plugins import cli
 from plugins.data import atomic_write, debian_photos, sample_photos
 from plugins.restore import run_options
 from plugins.sweep import plan as sweep_plan
+from plugins.upstream import driver
 from plugins.upstream import link
+from plugins.upstream import parsers as upstream_options
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
 WEIGHTS = BUNDLED_DIR / "mosaic_srnet.pth"
@@ -64,15 +64,14 @@ def train_flags(data: Path, checkpoints: Path, epochs: int) -> dict:
             "checkpoints_dir": str(checkpoints), "n_epochs": str(epochs - decay), "n_epochs_decay": str(decay)}
 
 
-def train_command(upstream: Path, flags: dict) -> list[str]:
-    """The train.py argument list, on the CPU, for either upstream flavour."""
-    device = {"gpu_ids": "-1", "display_id": "0"} if has_gpu_ids(upstream) else {}
-    return [sys.executable, str(upstream / "train.py"), *sweep_plan.to_argv({**flags, **device})]
-
-
-def has_gpu_ids(upstream: Path) -> bool:
-    """True for the pinned upstream's flavour (--gpu_ids and visdom flags)."""
-    return "--gpu_ids" in (upstream / "options" / "base_options.py").read_text()
+def train_command(upstream: Path, flags: dict) -> tuple[list[str], dict]:
+    """The train.py argument list and environment additions, on the CPU, for either upstream flavour
+    (plugins.upstream.driver: --gpu_ids -1 and --display_id 0, or CUDA_VISIBLE_DEVICES='')."""
+    known = upstream_options.read_options(upstream, sys.executable, FLAGS["model"], FLAGS["dataset_mode"])["train"]
+    flavour = upstream_options.flavour(known, upstream)
+    device = driver.device_flags(flavour, driver.CPU, known)
+    return ([sys.executable, str(upstream / "train.py"), *sweep_plan.to_argv({**flags, **device})],
+            driver.device_env(flavour, driver.CPU))
 
 
 def export(run_dir: Path, card: dict) -> None:
@@ -88,7 +87,9 @@ def export(run_dir: Path, card: dict) -> None:
     atomic_write.write_text(CARD, json.dumps(card, indent=1) + "\n")
 
 
+@cli.command("bundle", also=(debian_photos.PhotosUnavailable,))
 def main(argv: list[str] | None = None) -> int:
+    """Build the photos, train, export; 1 when train.py failed, 2 for a bad flag, no upstream or no photos."""
     parser = argparse.ArgumentParser(prog="python -m plugins.restore.bundle", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=Path("datasets/bundled"), help="photo folders to build and use")
     parser.add_argument("--cache", type=Path, default=Path("datasets/debian"), help="downloaded Debian packages")
@@ -98,34 +99,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.epochs < 2:
         parser.error(f"--epochs {args.epochs}: at least 2")
-    try:
-        upstream = link.find_upstream()
-    except link.LinkError as err:
-        print(f"bundle: error: {err}", file=sys.stderr)
-        return 2
+    upstream = link.find_upstream()
     flags = train_flags(args.data.resolve(), args.out.resolve() / "checkpoints", args.epochs)
-    command = train_command(upstream, flags)
+    command, env = train_command(upstream, flags)
     if args.dry_run:
-        print(shlex.join(command))
+        print(driver.shell_line(command, env))
         return 0
     link.link(upstream)
-    try:
-        counts = build_photos(args.data.resolve(), args.cache.resolve())
-    except debian_photos.PhotosUnavailable as err:
-        print(f"bundle: error: {err}", file=sys.stderr)
-        return 2
+    counts = build_photos(args.data.resolve(), args.cache.resolve())
     run_dir = args.out.resolve() / "checkpoints" / NAME
-    run_dir.mkdir(parents=True, exist_ok=True)
     print(f"== training on {counts['train']} photos, validating on {counts['val']}; log in {run_dir}/train.log")
-    print(shlex.join(command), flush=True)
+    print(driver.shell_line(command, env), flush=True)
     start = time.time()
-    with open(run_dir / "train.log", "a") as log:
-        code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ)).returncode
+    code = driver.interruptible("bundle", lambda: driver.run_logged(command, run_dir / "train.log", ".", False, env))
+    if code > 128:  # interrupted (128 + the signal): interruptible said so in one line
+        return code
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
-        print(f"bundle: error: train.py exited {code}; see {run_dir}/train.log", file=sys.stderr)
-        return 1
-    export(run_dir, {"trained_with": shlex.join(command[1:]), "photos": counts,
+        raise driver.ScriptFailed(f"train.py exited {code}; see {run_dir}/train.log")
+    export(run_dir, {"trained_with": driver.shell_line(command[1:], env), "photos": counts,
                      "sources": "plugins/data/photo_sources.tsv and scikit-image's photographs",
                      "train_cpu_seconds": round(used.ru_utime + used.ru_stime),
                      "train_wall_seconds": round(time.time() - start)})

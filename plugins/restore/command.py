@@ -25,6 +25,7 @@ import torch
 from PIL import Image
 from tqdm import tqdm
 
+from plugins import cli
 from plugins.data import image_io
 from plugins.upstream import checkpoint_files
 from plugins.upstream import link
@@ -38,7 +39,7 @@ OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; sk
 MANY_TILES = 4  # more tiles than this get their own progress bar
 
 
-class CommandLineError(Exception):
+class CommandLineError(cli.UserError):
     """A bad flag or run: one line, exit status 2, nothing restored."""
 
 
@@ -286,10 +287,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if skipped else 0
 
 
+@cli.command("restore")
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        return run(args)
-    except CommandLineError as err:
-        print(f"restore: error: {err}", file=sys.stderr)
-        return 2
+    """Restore the inputs; 0, 1 when some were skipped, 2 for a bad command line (CommandLineError)."""
+    return run(parse_args(argv))

@@ -14,313 +14,44 @@ one-epoch branch (see plugins/sweep/plan.py and --dry_run).
 Rerunning the same command skips what is done and resumes an interrupted
 training from its newest complete checkpoint with the right --epoch_count
 (torn ones are moved aside). A failed run is recorded with its log tail and
-the sweep goes on; the exit status is 1 if any run failed, 130 on Ctrl-C.
-Commands fit the upstream's flavour (plugins.upstream.parsers): --gpu_ids and
---display_id 0 where they exist, else CUDA_VISIBLE_DEVICES, and
-`torchrun --standalone --nproc_per_node N` for --gpus_per_run N (DDP).
+the sweep goes on; the exit status is 1 if any run failed, 2 for a plan
+that cannot run, 130 on Ctrl-C. Commands fit the upstream's flavour
+(plugins.upstream.driver): --gpu_ids and --display_id 0 where they exist,
+else CUDA_VISIBLE_DEVICES, and `torchrun --standalone --nproc_per_node N`
+for --gpus_per_run N (DDP).
+
+This module is the command line and the plan's checks; plugins.sweep.runner
+runs the trainings, plugins.sweep.table writes the table and
+plugins.sweep.live_view shows progress. `sweep(argv)` runs it as a function
+(the demo does) and returns its Outcome.
 """
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
-import json
 import os
-import queue
-import signal
-import socket
-import subprocess
 import sys
-import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
-from plugins.sweep import checkpoints
-from plugins import evaluate
-from plugins.upstream import link
-from plugins.evaluation import report
-from plugins.evaluation import results
-from plugins.evaluation import scores
+from plugins import cli
 from plugins.evaluation import tables
-from plugins.upstream import commands as upstream_commands
-from plugins.upstream import parsers as upstream_options
-from plugins.evaluation import validation
+from plugins.sweep import checkpoints
 from plugins.sweep.plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epochs_trained,
-                                load_grid_file, lr_steps_at_epoch_start, parse_epoch_times, parse_flags, parse_grid_arg,
-                                parse_values, plan_runs, plan_trainings, resume_point, serving_training,
-                                flags_for_test, to_argv, flags_for_train)
-
-LOG_TAIL_LINES = 20
+                                load_grid_file, lr_steps_at_epoch_start, parse_flags, parse_grid_arg, parse_values,
+                                plan_runs, plan_trainings, resume_point)
+from plugins.sweep.runner import Job, launch_local, launch_submitit, train_command
+from plugins.sweep.table import summary_path, write_table
+from plugins.upstream import driver
+from plugins.upstream import link
+from plugins.upstream import parsers as upstream_options
 
 
 @dataclass
-class Job:
-    """Everything one training needs, picklable for submitit."""
-    training: Training
-    runs: list[Run]  # the runs it serves
-    upstream: str
-    python: str
-    checkpoints_dir: str
-    results_dir: str
-    test_options: dict
-    num_test: int
-    cwd: str
-    verbose: bool = False
-    visdom: tuple | None = None  # (server, port, env): live PSNR-vs-epoch view of the sweep
-    flavour: str = upstream_options.GPU_IDS  # how upstream picks devices (plugins.upstream.parsers)
-    processes: int = 1  # processes per training: > 1 is torchrun DDP
-    env: dict = field(default_factory=dict)  # more environment for train.py and test.py (wandb)
-    branches: list[Training] = field(default_factory=list)  # one-epoch branches off `training` (pinned lr schedule)
-
-    @property
-    def trainings(self) -> list[Training]:
-        """The trunk, then its branches (which start from its checkpoints)."""
-        return [self.training, *self.branches]
-
-
-def show_progress(job: Job, run: str, epoch: int, psnr: float, baseline: float) -> None:
-    """Append one (run, epoch) to the sweep's PSNR-vs-epoch window in its visdom env."""
-    import visdom
-    server, port, env = job.visdom
-    client = visdom.Visdom(server=server, port=port, env=env, raise_exceptions=False)
-    opts = {"title": f"{env}: mean PSNR vs epoch (dashed: pixelated input)", "xlabel": "epoch", "ylabel": "PSNR (dB)",
-            "showlegend": True}
-    client.line(X=[epoch], Y=[psnr], win="psnr_vs_epoch", name=run, update="append", opts=opts)
-    client.line(X=[epoch], Y=[baseline], win="psnr_vs_epoch", name=f"{run} input", update="append",
-                opts={**opts, "dash": ["dash"]})
-
-
-def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    """The last lines of a log file (empty if none)."""
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
-
-
-class Interrupted(Exception):
-    """The sweep is stopping (Ctrl-C): start nothing more."""
-
-
-STOPPING = threading.Event()
-CHILDREN: set[subprocess.Popen] = set()  # train.py / test.py processes running now
-
-
-def on_signal(signum, frame) -> None:
-    """SIGINT/SIGTERM/SIGHUP: start no more runs, end the running ones, unwind the main thread."""
-    STOPPING.set()
-    for proc in list(CHILDREN):
-        proc.terminate()
-    raise KeyboardInterrupt(signum)
-
-
-def run_logged(argv: list[str], log: Path, cwd: str, echo: bool = False, extra_env: dict | None = None) -> int:
-    """Run a command (argument list) with `extra_env` added to its environment and its stdout/stderr
-    appended to `log` (and echoed until the sweep is stopping, so a child's own KeyboardInterrupt
-    traceback stays in its log).
-
-    Interrupted when the sweep is stopping (on_signal ends the children).
-    """
-    if STOPPING.is_set():
-        raise Interrupted
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "a") as out:
-        out.write(f"\n$ {upstream_commands.shell_line(argv, extra_env)}\n")
-        out.flush()
-        env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
-        with subprocess.Popen(argv, stdout=subprocess.PIPE if echo else out, stderr=subprocess.STDOUT, cwd=cwd,
-                              env=env, text=True) as proc:
-            CHILDREN.add(proc)
-            if STOPPING.is_set():  # the signal came between the check above and the add
-                proc.terminate()
-            try:
-                for line in proc.stdout if echo else ():
-                    out.write(line)
-                    if not STOPPING.is_set():
-                        print(line, end="", flush=True)
-                proc.wait()
-            finally:
-                CHILDREN.discard(proc)
-    if STOPPING.is_set():
-        raise Interrupted
-    return proc.returncode
-
-
-def summary_path(job: Job, epoch: int, training: str | None = None) -> Path:
-    """summary.json of one tested epoch of `training` (default: the job's trunk)."""
-    return results.epoch_dir(Path(job.results_dir), training or job.training.name, epoch) / "summary.json"
-
-
-def seconds_per_epoch(job: Job) -> float | None:
-    """Mean training time per epoch from the training's log (every attempt), if any."""
-    try:
-        times = parse_epoch_times((Path(job.checkpoints_dir) / job.training.name / "train.log").read_text())
-    except OSError:
-        return None
-    return round(sum(times.values()) / len(times), 2) if times else None
-
-
-def table_row(run: Run, epoch: int, job: Job, status: str, sec_per_epoch: float | None, error: str = "") -> dict:
-    """One sweep.csv row: the run's grid values, its scores at `epoch` (if evaluated), and the
-    training whose checkpoint stands for it."""
-    training = serving_training(run, epoch, job.trainings)
-    row = {"run": run.name, "epoch": epoch, "training": training, "repeat": run.repeat, **run.axes,
-           "status": status, "error": error}
-    path = summary_path(job, epoch, training)
-    if status == "done" and path.exists():
-        summary = json.loads(path.read_text())
-        row.update(scores.headline(summary))
-        row["report"] = summary.get("report")
-    row["train_sec_per_epoch"] = sec_per_epoch
-    # the restore model's validation (--val_dataroot): the run's best epoch so far
-    row.update(validation.best_columns(Path(job.checkpoints_dir) / job.training.name / "val_log.csv",
-                                       min(epoch, run.total_epochs)))
-    return row
-
-
-def slot_env(job: Job, slot: str) -> dict:
-    """The environment additions of one job's train.py/test.py on a device slot."""
-    return {**job.env, **upstream_commands.device_env(job.flavour, slot)}
-
-
-def execute(job: Job, gpu_ids: str = "-1") -> list[dict]:
-    """Train (or resume) the job's trunk, then its branches, testing and evaluating each epoch not yet done.
-
-    `gpu_ids` is the device slot (plugins.upstream.commands): '-1' for CPU, GPU ids, or the GPUs a
-    scheduler gave the job. Never raises for a failing run (its rows say 'failed' with the log tail);
-    Interrupted on Ctrl-C.
-    """
-    failed: dict[tuple[str, int], str] = {}
-    for training in job.trainings:
-        if STOPPING.is_set():
-            raise Interrupted
-        needed = [e for e in training.test_epochs if not summary_path(job, e, training.name).exists()]
-        reason = train_until_saved(job, training, needed + branch_starts(job, training), gpu_ids)
-        for epoch in needed:
-            reason_epoch = reason or test_epoch(job, training, epoch, gpu_ids)
-            if reason_epoch:
-                failed[(training.name, epoch)] = reason_epoch
-    rows, sec_per_epoch = [], seconds_per_epoch(job)
-    for run in job.runs:
-        for epoch in run.test_epochs:
-            key = (serving_training(run, epoch, job.trainings), epoch)
-            status = "failed" if key in failed else "done" if summary_path(job, epoch, key[0]).exists() else "pending"
-            rows.append(table_row(run, epoch, job, status, sec_per_epoch, failed.get(key, "")))
-    return rows
-
-
-def branch_starts(job: Job, training: Training) -> list[int]:
-    """The epochs of `training` that its unfinished branches start from."""
-    return [b.start_epoch for b in job.branches if b.trunk == training.name and b.start_epoch
-            and not all(summary_path(job, e, b.name).exists() for e in b.test_epochs)]
-
-
-def train_until_saved(job: Job, training: Training, epochs: list[int], gpu_ids: str) -> str | None:
-    """Make sure `epochs` of `training` are saved and complete: resume from its newest complete
-    checkpoint (a branch first gets its trunk's start epoch); the failure's reason, or None."""
-    run_dir = Path(job.checkpoints_dir) / training.name
-    if not epochs:
-        return None
-    saved = checkpoints.complete_epochs(run_dir)
-    if set(epochs) <= set(saved):
-        return None
-    if training.trunk and training.start_epoch and training.start_epoch not in saved:
-        trunk_dir = Path(job.checkpoints_dir) / training.trunk
-        if training.start_epoch not in checkpoints.complete_epochs(trunk_dir):
-            return f"no complete checkpoint of epoch {training.start_epoch} in {trunk_dir} to branch from"
-        checkpoints.link_epoch(trunk_dir, training.start_epoch, run_dir)
-        saved = checkpoints.complete_epochs(run_dir)
-    start = resume_point(training, saved)
-    if start is None:
-        return None
-    argv, env = train_command(job, training, gpu_ids, start)
-    if run_logged(argv, run_dir / "train.log", job.cwd, job.verbose, env) != 0:
-        return "train.py failed:\n" + log_tail(run_dir / "train.log")
-    return None
-
-
-def train_command(job: Job, training: Training, slot: str, start: int) -> tuple[list[str], dict]:
-    """train.py's argument list (one process, or torchrun's) and environment additions for `training`
-    on device slot `slot`, resuming after epoch `start` (0: from scratch)."""
-    flags = flags_for_train(training, Path(job.checkpoints_dir),
-                            upstream_commands.gpu_ids_flag(job.flavour, slot, job.processes), start)
-    return upstream_commands.train_argv(job.python, job.upstream, to_argv(flags), job.processes), slot_env(job, slot)
-
-
-def test_epoch(job: Job, training: Training, epoch: int, gpu_ids: str) -> str | None:
-    """test.py and the evaluation of one epoch of `training`; the failure's reason, or None."""
-    run_dir = Path(job.checkpoints_dir) / training.name
-    flags = flags_for_test(training, epoch, Path(job.checkpoints_dir), Path(job.results_dir),
-                           upstream_commands.gpu_ids_flag(job.flavour, gpu_ids), job.test_options)
-    flags["num_test"] = str(job.num_test)
-    log = run_dir / f"test_{epoch}.log"
-    if run_logged([job.python, str(Path(job.upstream) / "test.py"), *to_argv(flags)], log, job.cwd,
-                  job.verbose, slot_env(job, gpu_ids)) != 0:
-        return "test.py failed:\n" + log_tail(log)
-    images = results.images_dir(Path(job.results_dir), training.name, epoch)
-    summary = evaluate.evaluate_images_dir(images, images.epoch_dir, progress=False)
-    if not summary["count"]:
-        summary_path(job, epoch, training.name).unlink()
-        return "nothing could be scored: " + json.dumps(summary["skipped"][:3])
-    for run in job.runs:
-        if epoch in run.test_epochs and serving_training(run, epoch, job.trainings) == training.name:
-            m = summary["metrics"]
-            print(f"{run.name} epoch {epoch}: PSNR {report.fmt(m['model']['psnr']['mean'], 2)} dB "
-                  f"(input {report.fmt(m['input']['psnr']['mean'], 2)}, "
-                  f"bicubic {report.fmt(m['bicubic']['psnr']['mean'], 2)})", flush=True)
-            if job.visdom:
-                show_progress(job, run.name, epoch, m["model"]["psnr"]["mean"], m["input"]["psnr"]["mean"])
-    return None
-
-
-def launch_local(jobs: list[Job], gpus: list[str]) -> list[dict]:
-    """One training per GPU slot at a time, in threads driving subprocesses."""
-    slots: queue.Queue = queue.Queue()
-    for gpu in gpus:
-        slots.put(gpu)
-
-    def on_slot(job: Job) -> list[dict]:
-        gpu = slots.get()
-        try:
-            return execute(job, gpu)
-        finally:
-            slots.put(gpu)
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=len(gpus)) as pool:
-        return [row for rows in pool.map(on_slot, jobs) for row in rows]
-
-
-def launch_submitit(jobs: list[Job], folder: Path, cluster: str, args: argparse.Namespace) -> list[dict]:
-    """Each training as a submitit job (a Slurm array, or local processes with cluster='local')."""
-    import submitit
-    executor = submitit.AutoExecutor(folder=folder, cluster=cluster)
-    gpus = job_gpus(args)
-    params = {"timeout_min": args.time, "gpus_per_node": gpus, "cpus_per_task": args.cpus_per_job}
-    if cluster == "slurm":
-        params.update(slurm_partition=args.partition, slurm_array_parallelism=args.array_parallelism)
-    executor.update_parameters(**{k: v for k, v in params.items() if v is not None})
-    slot = upstream_commands.SCHEDULER if gpus else upstream_commands.CPU
-    submitted = executor.map_array(execute, jobs, [slot] * len(jobs))
-    rows = []
-    for job, future in zip(jobs, submitted):
-        try:
-            rows += future.result()
-        except Exception as err:  # a job that died: record it, keep the others
-            rows += [table_row(run, e, job, "failed", seconds_per_epoch(job), f"submitit job failed: {err}"[-2000:])
-                     for run in job.runs for e in run.test_epochs]
-    return rows
-
-
-def write_table(sweep_dir: Path, rows: list[dict]) -> None:
-    """sweep.csv / sweep.json, the PSNR-vs-epoch plot and an HTML index."""
-    rows = sorted(rows, key=lambda r: (r["run"], r["epoch"]))
-    columns = list(dict.fromkeys(k for r in rows for k in r if k != "report"))
-    tables.write_csv(sweep_dir / "sweep.csv", rows, columns)
-    tables.write_json(sweep_dir / "sweep.json", rows)
-    done = [r for r in rows if r["status"] == "done"]
-    report.plot_epochs(done, sweep_dir / "sweep.png")
-    report.write_comparison_html(sweep_dir / "index.html", done, [c for c in columns if c not in ("error",)],
-                                 "sweep.png", f"Sweep {sweep_dir.name}: {len(done)} of {len(rows)} (run, epoch) done")
+class Outcome:
+    """What a sweep did: its exit status (0, or 1 if a run failed) and the table's rows (none for a dry run)."""
+    status: int
+    rows: list[dict]
+    sweep_dir: Path
 
 
 def job_gpus(args: argparse.Namespace) -> int:
@@ -328,22 +59,12 @@ def job_gpus(args: argparse.Namespace) -> int:
     return args.gpus_per_run if args.gpus_per_job is None else args.gpus_per_job
 
 
-def wandb_reachable(timeout: float = 3.0) -> bool:
-    """Whether wandb's server ($WANDB_BASE_URL, else its public API) answers a TCP connection."""
-    url = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai"))
-    try:
-        with socket.create_connection((url.hostname, url.port or (80 if url.scheme == "http" else 443)), timeout):
-            return True
-    except (OSError, TypeError):
-        return False
-
-
 def plan_devices(args: argparse.Namespace, flags: list[dict], options: dict, flavour: str,
                  upstream: Path) -> list[str]:
     """Check --gpus_per_run against the upstream's flavour and each training's norm (`flags`: the
     trainings' flags); return the lines that say what DDP will do. PlanError (one line) otherwise."""
     processes = args.gpus_per_run
-    upstream_commands.check_processes(flavour, processes, upstream)
+    driver.check_processes(flavour, processes, upstream)
     if args.gpus_per_job is not None and processes > 1 and args.gpus_per_job != processes:
         raise PlanError(f"--gpus_per_job {args.gpus_per_job} and --gpus_per_run {processes} disagree: "
                         "a torchrun training uses one GPU per process")
@@ -351,14 +72,14 @@ def plan_devices(args: argparse.Namespace, flags: list[dict], options: dict, fla
         return []
     default = options["train"].get("norm", {}).get("default")
     norms = sorted({str(f.get("norm", default)) for f in flags})
-    return [upstream_commands.ddp_norm_note(norm, options.get("ddp_refused_norms", []), processes)
+    return [driver.ddp_norm_note(norm, options.get("ddp_refused_norms", []), processes)
             for norm in norms]
 
 
 def check_flavour_flags(flags: set[str], train_options: dict, flavour: str, origin: str) -> None:
     """PlanError with a hint for a flag that only the other upstream flavour has (--display_id...)."""
     for flag in sorted(flags):
-        hint = upstream_commands.flavour_hint(flag, flavour)
+        hint = driver.flavour_hint(flag, flavour)
         if flag not in train_options and hint:
             raise PlanError(f"{origin}: --{flag} is not an option of upstream's train.py: {hint}")
 
@@ -402,7 +123,8 @@ def default_gpus() -> str:
 
 
 def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], list[Training], list[Job]]:
-    """Check everything and plan; PlanError (one line) before any run starts."""
+    """Check everything and plan; a UserError (PlanError, LinkError, UpstreamError: one line) before any
+    run starts."""
     base, grid = load_grid_file(args.grid_file) if args.grid_file else ({}, {})
     base.update(parse_flags(base_argv))
     for text in args.grid:
@@ -416,21 +138,16 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
         raise PlanError(f"--dataroot {base['dataroot']}: no such folder")
     base["dataroot"] = str(Path(base["dataroot"]).resolve())
     base.setdefault("model", "pix2pix")
-    try:
-        upstream = link.find_upstream(args.upstream)
-    except link.LinkError as err:
-        raise PlanError(str(err)) from None
-    try:  # the checkout's own parsers tell its flavour; nothing is linked or written yet
-        options = upstream_options.read_options(upstream, sys.executable, base["model"],
-                                                base.get("dataset_mode", "aligned"))
-        flavour = upstream_options.flavour(options["train"], upstream)
-    except upstream_options.UpstreamError as err:
-        raise PlanError(str(err)) from None
+    upstream = link.find_upstream(args.upstream)
+    # the checkout's own parsers tell its flavour; nothing is linked or written yet
+    options = upstream_options.read_options(upstream, sys.executable, base["model"],
+                                            base.get("dataset_mode", "aligned"))
+    flavour = upstream_options.flavour(options["train"], upstream)
     check_flavour_flags(set(base) | set(grid), options["train"], flavour, "upstream flags")
     check_flags(set(base), options["train"], "upstream flags")
     check_flags(set(grid), options["train"], "--grid")
-    if "display_id" in options["train"]:  # no visdom window per training unless asked
-        base.setdefault("display_id", "0")
+    for flag, value in driver.display_flags(options["train"]).items():  # no visdom window per training unless asked
+        base.setdefault(flag, value)
     defaults = {k: v["default"] for k, v in options["train"].items()}
     try:
         test_epochs = [int(v) for v in parse_values(args.test_epochs)] if args.test_epochs else None
@@ -441,7 +158,7 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
     sweep_dir = args.sweep_dir.resolve()
     notes = plan_devices(args, [t.flags for t in trainings], options, flavour, upstream)
     wandb = any(t.flags.get("use_wandb") is True for t in trainings)
-    env, wandb_note = upstream_commands.wandb_env(dict(os.environ), wandb, wandb and wandb_reachable(), sweep_dir)
+    env, wandb_note = driver.wandb_env(dict(os.environ), wandb, wandb and driver.wandb_reachable(), sweep_dir)
     for line in notes + [wandb_note] * bool(wandb_note):
         print(line)
     jobs = [Job(t, [r for r in runs if r.training == t.name], str(upstream), sys.executable,
@@ -457,8 +174,8 @@ def prepare(args: argparse.Namespace, base_argv: list[str]) -> tuple[list[Run], 
 def launch_slots(args: argparse.Namespace) -> list[str]:
     """The device slots trainings take turns on: local GPU groups (or CPU), else what each job is given."""
     if args.launcher == "local":
-        return upstream_commands.device_slots(args.gpus or default_gpus(), args.gpus_per_run)
-    return [upstream_commands.SCHEDULER if job_gpus(args) else upstream_commands.CPU]
+        return driver.device_slots(args.gpus or default_gpus(), args.gpus_per_run)
+    return [driver.SCHEDULER if job_gpus(args) else driver.CPU]
 
 
 def lr_schedule(upstream: Path) -> bool | None:
@@ -505,7 +222,7 @@ def print_plan(runs: list[Run], trainings: list[Training], jobs: list[Job], slot
         print(f"\n{t.name}: {t.total_epochs} epochs, {state}; tested at {t.test_epochs}, done {done}")
         if len(t.serves) > 1:
             print(f"  shared by: {', '.join(t.serves)}")
-        print("  $ " + upstream_commands.shell_line(*train_command(job, t, slot, start or 0)))
+        print("  $ " + driver.shell_line(*train_command(job, t, slot, start or 0)))
         for b in job.branches:
             print_branch(job, b, slot)
 
@@ -517,39 +234,21 @@ def print_branch(job: Job, branch: Training, slot: str) -> None:
     origin = f"{branch.trunk}'s epoch {branch.start_epoch}" if branch.start_epoch else "a fresh start"
     print(f"  {branch.name} epoch {epoch}: {origin} + 1 epoch at lr 0, as its own run trains epoch {epoch}; "
           + ("done" if done else "to train"))
-    print("    $ " + upstream_commands.shell_line(*train_command(job, branch, slot, branch.start_epoch)))
+    print("    $ " + driver.shell_line(*train_command(job, branch, slot, branch.start_epoch)))
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Plan, run and tabulate; Ctrl-C ends the running trainings and exits 130 with one line."""
-    STOPPING.clear()
-    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.signal(sig, on_signal) for sig in handled} \
-        if threading.current_thread() is threading.main_thread() else {}
-    try:
-        return plan_and_run(argv)
-    except (KeyboardInterrupt, Interrupted) as err:
-        print("sweep: interrupted; rerun the same command to resume", file=sys.stderr)
-        return 128 + (err.args[0] if err.args and isinstance(err.args[0], int) else signal.SIGINT)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def plan_and_run(argv: list[str] | None = None) -> int:
-    """The sweep itself: exit status 0, 1 if a run failed, 2 for a plan that cannot run."""
+def sweep(argv: list[str] | None = None) -> Outcome:
+    """Plan, run and tabulate a sweep given its command line. A UserError (one line) for a plan that cannot
+    run, before anything starts; driver.Interrupted or KeyboardInterrupt on Ctrl-C (callers run it under
+    driver.interruptible, which ends the running scripts)."""
     args, base_argv = parse_args(argv)
-    try:
-        runs, trainings, jobs = prepare(args, base_argv)
-        slots = launch_slots(args)
-        if args.dry_run:  # a plan changes nothing on disk: no links, no folders
-            print_plan(runs, trainings, jobs, slots[0])
-            return 0
-        link.link(Path(jobs[0].upstream))
-    except (PlanError, link.LinkError) as err:
-        print(f"sweep: error: {err}", file=sys.stderr)
-        return 2
+    runs, trainings, jobs = prepare(args, base_argv)
+    slots = launch_slots(args)
     sweep_dir = args.sweep_dir.resolve()
+    if args.dry_run:  # a plan changes nothing on disk: no links, no folders
+        print_plan(runs, trainings, jobs, slots[0])
+        return Outcome(0, [], sweep_dir)
+    link.link(Path(jobs[0].upstream))
     sweep_dir.mkdir(parents=True, exist_ok=True)
     tables.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
                                                   "trainings": [asdict(t) for t in trainings]})
@@ -557,10 +256,20 @@ def plan_and_run(argv: list[str] | None = None) -> int:
         rows = launch_local(jobs, slots)
     else:
         cluster = "slurm" if args.launcher == "slurm" else "local"
-        rows = launch_submitit(jobs, sweep_dir / "submitit", cluster, args)
+        params = {"timeout_min": args.time, "gpus_per_node": job_gpus(args), "cpus_per_task": args.cpus_per_job}
+        if cluster == "slurm":
+            params.update(slurm_partition=args.partition, slurm_array_parallelism=args.array_parallelism)
+        rows = launch_submitit(jobs, sweep_dir / "submitit", cluster, params, slots[0])
     write_table(sweep_dir, rows)
     failed = sorted({r["run"] for r in rows if r["status"] == "failed"})
     print(f"sweep table: {sweep_dir / 'sweep.csv'} ({len(rows)} rows); report: {sweep_dir / 'index.html'}")
     if failed:
         print(f"failed runs: {', '.join(failed)} (see sweep.csv and their train.log)", file=sys.stderr)
-    return 1 if failed else 0
+    return Outcome(1 if failed else 0, rows, sweep_dir)
+
+
+@cli.command("sweep")
+def main(argv: list[str] | None = None) -> int:
+    """The sweep's exit status: 0, 1 if a run failed, 2 for a plan that cannot run; Ctrl-C ends the
+    running trainings and exits 130 with one line."""
+    return driver.interruptible("sweep", lambda: sweep(argv).status)

@@ -21,14 +21,15 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from plugins.upstream.parsers import MANAGED_FLAGS
+from plugins.cli import UserError
+
 # upstream's defaults for the flags that make up a name (train_options.py)
 DEFAULT_LR = 0.0002
 NAME_FLAGS = ("batch_size", "n_epochs", "n_epochs_decay", "lr")
-# flags the sweep sets itself (save_epoch_freq too, unless the user fixes it)
-MANAGED_FLAGS = ("name", "checkpoints_dir", "continue_train", "epoch_count", "epoch", "gpu_ids", "results_dir")
 
 
-class PlanError(ValueError):
+class PlanError(UserError, ValueError):
     """A sweep that cannot run, in one line, found before anything starts."""
 
 

@@ -10,7 +10,10 @@ recipes keep their best epoch), tested on crops of test/ at each
 --tests setting (image size / pixel size, same crops for every recipe),
 evaluated, and tabled: recipes.csv, recipes.json, recipes.md and
 recipes_grid.png (every recipe side by side on the same images). Rerunning
-skips what is done.
+skips what is done. Device and display flags fit the upstream's flavour
+(plugins.upstream.driver): the first GPU if there is one, else the CPU.
+Exit status: 0, 1 when a script failed (its log's last line), 2 for a bad
+flag, 130 on Ctrl-C.
 """
 from __future__ import annotations
 
@@ -21,21 +24,20 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
-from plugins.data import atomic_write
+from plugins import cli
 from plugins import evaluate
-from plugins.upstream import link
-from plugins.evaluation import report
-from plugins.restore import generators as restoration
-from plugins.evaluation import results
+from plugins.data import atomic_write
 from plugins.data import sample_photos
-from plugins.sweep import command as sweep
+from plugins.evaluation import report
+from plugins.evaluation import results
 from plugins.evaluation import tables
-from plugins.upstream import parsers as upstream_options
-from plugins.sweep.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
-                                 table_row)
+from plugins.restore import generators as restoration
 from plugins.sweep.plan import to_argv
+from plugins.sweep.recipe_plan import (RECIPES, Recipe, epochs_for_budget, markdown, recipe_flags, seconds_per_sample,
+                                       table_row)
+from plugins.upstream import driver
+from plugins.upstream import link
+from plugins.upstream import parsers as upstream_options
 
 TEST_SEED = 1
 
@@ -45,9 +47,9 @@ def parse_tests(text: str) -> list[tuple[int, int]]:
     try:
         pairs = [tuple(int(v) for v in item.split("/")) for item in text.split(",")]
     except ValueError:
-        raise SystemExit(f"recipes: error: --tests {text}: use SIZE/PIXELS,... such as 256/64,128/32") from None
+        raise cli.UserError(f"--tests {text}: use SIZE/PIXELS,... such as 256/64,128/32") from None
     if any(len(p) != 2 or p[1] > p[0] for p in pairs):
-        raise SystemExit(f"recipes: error: --tests {text}: use SIZE/PIXELS with PIXELS <= SIZE")
+        raise cli.UserError(f"--tests {text}: use SIZE/PIXELS with PIXELS <= SIZE")
     return pairs
 
 
@@ -69,10 +71,11 @@ def child_cpu_seconds() -> float:
 
 
 class Runner:
-    """Runs upstream's scripts for the recipes, logging beside the checkpoints."""
+    """Runs upstream's scripts for the recipes on one device slot, logging beside the checkpoints."""
 
-    def __init__(self, upstream: Path, out: Path, dataroot: Path, verbose: bool):
+    def __init__(self, upstream: Path, out: Path, dataroot: Path, verbose: bool, flavour: str, slot: str):
         self.upstream, self.out, self.dataroot, self.verbose = upstream, out, dataroot, verbose
+        self.flavour, self.slot = flavour, slot
         self.options: dict[str, dict] = {}
 
     def describe(self, recipe: Recipe) -> dict:
@@ -83,20 +86,19 @@ class Runner:
         return self.options[model]
 
     def device_flags(self, recipe: Recipe, script: str) -> dict:
-        """--gpu_ids (the first GPU, or -1 for the CPU) and --display_id 0, only where this upstream has them."""
-        known = self.describe(recipe)[script]
-        gpu = "0" if torch.cuda.is_available() else "-1"
-        return {k: v for k, v in (("gpu_ids", gpu), ("display_id", "0")) if k in known}
+        """The slot's device and display flags as this upstream's script spells them (driver.device_flags)."""
+        return driver.device_flags(self.flavour, self.slot, self.describe(recipe)[script])
 
     def run(self, script: str, flags: dict, log: Path) -> tuple[float, float]:
         """Run train.py or test.py; (CPU seconds, wall seconds) it took. CPU time is user + system time
         of the script and its loader workers: a budget in it holds on a busy machine too.
-        SystemExit with the log's tail when it fails."""
+        ScriptFailed, naming the log and its last line, when it fails."""
         cpu, wall = child_cpu_seconds(), time.perf_counter()
-        code = sweep.run_logged([sys.executable, str(self.upstream / script), *to_argv(flags)], log,
-                                str(self.upstream), self.verbose)
+        code = driver.run_logged([sys.executable, str(self.upstream / script), *to_argv(flags)], log,
+                                 self.upstream, self.verbose, driver.device_env(self.flavour, self.slot))
         if code != 0:
-            raise SystemExit(f"recipes: error: {script} failed, see {log}:\n{sweep.log_tail(log)}")
+            raise driver.ScriptFailed(f"{script} failed (exit status {code}), see {log}: "
+                               f"{driver.log_tail(log, 1) or 'no output'}")
         return child_cpu_seconds() - cpu, time.perf_counter() - wall
 
     def calibrate(self, recipe: Recipe) -> float:
@@ -174,38 +176,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+@cli.command("recipes")
 def main(argv: list[str] | None = None) -> int:
+    """Check the flags and upstream, then train, test and table every chosen recipe (see the module's doc)."""
     args = parse_args(argv)
     chosen = args.recipes.split(",")
     unknown = [n for n in chosen if n not in {r.name for r in RECIPES}]
     if unknown:
-        print(f"recipes: error: --recipes: unknown {', '.join(unknown)}; choose from "
-              f"{', '.join(r.name for r in RECIPES)}", file=sys.stderr)
-        return 2
+        raise cli.UserError(f"--recipes: unknown {', '.join(unknown)}; choose from "
+                            f"{', '.join(r.name for r in RECIPES)}")
     for sub in ("train", "val", "test"):
         if not (args.dataroot / sub).is_dir():
-            print(f"recipes: error: --dataroot {args.dataroot}: no {sub}/ folder of photos", file=sys.stderr)
-            return 2
-    try:
-        upstream = link.find_upstream()
-        upstream_options.flavour(upstream_options.read_options(upstream, sys.executable, "restore", "pixelated")
-                                 ["train"], upstream)
-    except (link.LinkError, upstream_options.UpstreamError) as err:
-        print(f"recipes: error: {err}", file=sys.stderr)
-        return 2
-    link.link(upstream)
+            raise cli.UserError(f"--dataroot {args.dataroot}: no {sub}/ folder of photos")
+    upstream = link.find_upstream()
+    flavour = upstream_options.flavour(upstream_options.read_options(upstream, sys.executable, "restore", "pixelated")
+                                       ["train"], upstream)
     tests = parse_tests(args.tests)
-    for recipe in (r for r in RECIPES if r.name in chosen):
+    recipes = [r for r in RECIPES if r.name in chosen]
+    for recipe in recipes:
         need = restoration.size_multiple(recipe.flags["netG"])
         bad = [size for size, _ in tests if size % need]
         if bad:
-            print(f"recipes: error: --tests {args.tests}: {recipe.name}'s --netG {recipe.flags['netG']} needs image "
-                  f"sizes that are multiples of {need}, not {bad[0]}", file=sys.stderr)
-            return 2
-    out, dataroot = args.out.resolve(), args.dataroot.resolve()
-    runner = Runner(upstream, out, dataroot, args.verbose)
+            raise cli.UserError(f"--tests {args.tests}: {recipe.name}'s --netG {recipe.flags['netG']} needs image "
+                                f"sizes that are multiples of {need}, not {bad[0]}")
+    link.link(upstream)
+    runner = Runner(upstream, args.out.resolve(), args.dataroot.resolve(), args.verbose, flavour, driver.local_slot())
+    return driver.interruptible("recipes", lambda: run_recipes(runner, recipes, tests, args))
+
+
+def run_recipes(runner: Runner, recipes: list[Recipe], tests: list[tuple[int, int]], args: argparse.Namespace) -> int:
+    """Train and test each recipe at each test setting (what is done is skipped), then write the tables
+    and the picture; the exit status."""
+    out = runner.out
     rows, first_setting = [], {}
-    for recipe in (r for r in RECIPES if r.name in chosen):
+    for recipe in recipes:
         record = runner.train(recipe, args.minutes * 60, args.val_size)
         for size, pixels in tests:
             summary = runner.test(recipe, record["epoch"], size, pixels, args.num_test)

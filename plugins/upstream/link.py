@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from plugins import cli
+
 PLUGIN_DIR = Path(__file__).resolve().parent
 PACKAGE_DIR = PLUGIN_DIR.parent
 REPO_ROOT = PACKAGE_DIR.parent
@@ -29,7 +31,7 @@ REQUIRED = ("train.py", "test.py", "data/base_dataset.py", "models")
 GET_UPSTREAM = "git submodule update --init, or set PIX2PIX_UPSTREAM"
 
 
-class LinkError(Exception):
+class LinkError(cli.UserError):
     """A problem with the upstream folder or a link's place, in one line."""
 
 
@@ -147,33 +149,31 @@ def unlink(upstream: Path) -> list[Path]:
     return removed
 
 
+@cli.command("plugins.link")
 def main(argv: list[str] | None = None) -> int:
+    """Link, unlink or check; 1 when --check finds a link missing, 2 for an upstream it cannot use."""
     parser = argparse.ArgumentParser(prog="python -m plugins.link", description=__doc__.split("\n")[0])
     parser.add_argument("--upstream", help="upstream checkout (default: $PIX2PIX_UPSTREAM, else ./upstream)")
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--unlink", action="store_true", help="remove the links this tool made")
     action.add_argument("--check", action="store_true", help="report the state of each link; exit 1 unless all are linked")
     args = parser.parse_args(argv)
-    try:
-        upstream = find_upstream(args.upstream)
-        if args.check:
-            states = link_state(upstream)
-            for place, state in states:
-                print(f"{state:8s} {place}")
-            return 0 if all(state == "linked" for _, state in states) else 1
-        if args.unlink:
-            for place in unlink(upstream):
-                print(f"unlinked {place}")
-            return 0
-        made = link(upstream)
-        for place in made:
-            print(f"linked   {place}")
-        if not made:
-            print(f"plugins already linked in {upstream}")
+    upstream = find_upstream(args.upstream)
+    if args.check:
+        states = link_state(upstream)
+        for place, state in states:
+            print(f"{state:8s} {place}")
+        return 0 if all(state == "linked" for _, state in states) else 1
+    if args.unlink:
+        for place in unlink(upstream):
+            print(f"unlinked {place}")
         return 0
-    except LinkError as err:
-        print(f"plugins.link: error: {err}", file=sys.stderr)
-        return 2
+    made = link(upstream)
+    for place in made:
+        print(f"linked   {place}")
+    if not made:
+        print(f"plugins already linked in {upstream}")
+    return 0
 
 
 if __name__ == "__main__":

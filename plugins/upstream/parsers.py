@@ -31,16 +31,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+from plugins.cli import UserError
+
 GPU_IDS = "gpu_ids"
 TORCHRUN = "torchrun"
 FLAVOURS = {GPU_IDS: "--gpu_ids and visdom, e19f22f and before", TORCHRUN: "torchrun/DDP and wandb, 2a7afba and later"}
-# the train.py flags every driver of upstream (the sweep, the demo) sets
-DRIVEN_FLAGS = ("name", "checkpoints_dir", "epoch", "n_epochs", "n_epochs_decay", "save_epoch_freq",
-                "continue_train", "epoch_count")
+# the train.py flags the driver of upstream (plugins.upstream.driver) sets for each run itself
+PER_RUN_FLAGS = ("name", "checkpoints_dir", "epoch", "continue_train", "epoch_count")
+# ... and those it needs train.py to take: the schedule, which the sweep sets per run too
+DRIVEN_FLAGS = (*PER_RUN_FLAGS, "n_epochs", "n_epochs_decay", "save_epoch_freq")
+# the user's flags it refuses: those it sets per run, test.py's results folder and the device flag
+MANAGED_FLAGS = (*PER_RUN_FLAGS, "results_dir", GPU_IDS)
 PLUGIN_DIR = Path(__file__).resolve().parent
 
 
-class UpstreamError(ValueError):
+class UpstreamError(UserError, ValueError):
     """An upstream checkout this project cannot drive, in one line that says what was found."""
 
 

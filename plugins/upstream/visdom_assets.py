@@ -23,6 +23,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from plugins import cli
 from plugins.data import atomic_write
 
 BUILT_FILE = "version.built"
@@ -87,7 +88,7 @@ PACKAGES = (
 )
 
 
-class AssetError(Exception):
+class AssetError(cli.UserError):
     """A one-line reason the assets could not be installed (nothing was changed)."""
 
 
@@ -179,7 +180,9 @@ def install(static: Path | None = None, from_dir: Path | None = None, packages=P
     return written
 
 
+@cli.command("visdom_assets")
 def main(argv: list[str] | None = None) -> int:
+    """Install (or --check) visdom's assets; 1 when --check finds them missing, 2 for a bad --from."""
     parser = argparse.ArgumentParser(prog="python -m plugins.upstream.visdom_assets", description=__doc__.split("\n\n")[0])
     parser.add_argument("--from", dest="from_dir", type=Path, help="folder of the npm tarballs (air-gapped install)")
     parser.add_argument("--static", type=Path, help="visdom's static folder (default: the installed visdom's)")
@@ -194,13 +197,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"visdom assets in {static}: {state}")
         return 0 if is_built(static, version) else 1
     if args.from_dir is not None and not args.from_dir.is_dir():
-        print(f"visdom_assets: error: --from {args.from_dir}: no such folder", file=sys.stderr)
-        return 2
+        raise cli.UserError(f"--from {args.from_dir}: no such folder")
     try:
         written = install(static, args.from_dir, version=version)
     except AssetError as err:
-        print(f"visdom_assets: error: {err} (nothing changed in {static})", file=sys.stderr)
-        return 2
+        raise AssetError(f"{err} (nothing changed in {static})") from None
     print(f"installed {len(written)} visdom asset files into {static}; the server will not reach for a CDN")
     return 0
 

@@ -1,22 +1,40 @@
-"""The argument lists and environments that run upstream's train.py and test.py on given devices (pure).
+"""The one driver of upstream's train.py and test.py: flags and environment per flavour and device, and
+running a script with its log and Ctrl-C.
 
-A device slot is CPU ("-1"), GPU ids ("0", "0,1"), or SCHEDULER: the GPUs a
-scheduler (Slurm) gave the job. The `gpu_ids` flavour of upstream takes the
+The sweep, the recipes, the demo (through the sweep) and the benchmarks all
+build their upstream commands here. A device slot is CPU ("-1"), GPU ids
+("0", "0,1"), or SCHEDULER: the GPUs a scheduler (Slurm) gave the job. The `gpu_ids` flavour of upstream takes the
 slot as --gpu_ids; the `torchrun` flavour has no such flag, so the slot
 becomes CUDA_VISIBLE_DEVICES, and a training with several processes runs as
 `torchrun --standalone --nproc_per_node N train.py ...` (DDP), spelled
 `python -m torch.distributed.run` so that the same interpreter runs it.
+Display flags go off where the flavour has them (--display_id 0): a run
+opens no visdom window unless asked.
+
+Scripts run as argument lists with their output appended to a log; while
+`interruptible` runs a command, SIGINT/SIGTERM/SIGHUP end the running
+scripts, start no more (Interrupted) and exit 128 + the signal with one line.
 """
 from __future__ import annotations
 
+import os
 import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Callable, Collection
+from urllib.parse import urlparse
 
+from plugins.cli import UserError
 from plugins.sweep.plan import PlanError
 from plugins.upstream.parsers import FLAVOURS, GPU_IDS, TORCHRUN
 
 CPU = "-1"
 SCHEDULER = "job"
+LOG_TAIL_LINES = 20
 # norms with nothing to synchronise between DDP processes, and the synchronised batch norm
 DDP_SAFE_NORMS = ("instance", "none", "syncbatch")
 
@@ -26,6 +44,24 @@ def gpu_ids_flag(flavour: str, slot: str, processes: int = 1) -> str | None:
     if flavour != GPU_IDS:
         return None
     return ",".join(str(i) for i in range(processes)) if slot == SCHEDULER else slot
+
+
+def display_flags(known: Collection[str]) -> dict:
+    """--display_id 0 where `known` (a script's options) has it: no visdom window unless asked."""
+    return {"display_id": "0"} if "display_id" in known else {}
+
+
+def device_flags(flavour: str, slot: str, known: Collection[str], processes: int = 1) -> dict:
+    """The device and display flags of one script on the slot, as this upstream spells them: --gpu_ids
+    (gpu_ids flavour) and display_flags; the torchrun flavour's device is its environment (device_env)."""
+    flags = {} if flavour != GPU_IDS else {"gpu_ids": gpu_ids_flag(flavour, slot, processes)}
+    return flags | display_flags(known)
+
+
+def local_slot() -> str:
+    """The device slot of a single local run: the first GPU when there is one, else the CPU."""
+    import torch
+    return "0" if torch.cuda.is_available() else CPU
 
 
 def device_env(flavour: str, slot: str) -> dict:
@@ -112,3 +148,93 @@ def wandb_env(environ: dict, wanted: bool, reachable: bool, log_dir: Path) -> tu
     env["WANDB_MODE"] = "offline"
     return env, (f"wandb: no answer from its server, so WANDB_MODE=offline; upload later with "
                  f"`wandb sync {where}/wandb/offline-run-*`")
+
+
+def wandb_reachable(timeout: float = 3.0) -> bool:
+    """Whether wandb's server ($WANDB_BASE_URL, else its public API) answers a TCP connection."""
+    url = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai"))
+    try:
+        with socket.create_connection((url.hostname, url.port or (80 if url.scheme == "http" else 443)), timeout):
+            return True
+    except (OSError, TypeError):
+        return False
+
+
+# ---- running scripts: logs and Ctrl-C --------------------------------------------------------------------
+
+class ScriptFailed(UserError):
+    """train.py or test.py failed, so the command cannot finish: exit status 1 (a failed run, not a bad flag)."""
+    status = 1
+
+
+class Interrupted(Exception):
+    """The command is stopping (Ctrl-C): start nothing more."""
+
+
+STOPPING = threading.Event()
+CHILDREN: set[subprocess.Popen] = set()  # train.py / test.py processes running now
+
+
+def on_signal(signum, frame) -> None:
+    """SIGINT/SIGTERM/SIGHUP: start no more scripts, end the running ones, unwind the main thread."""
+    STOPPING.set()
+    for proc in list(CHILDREN):
+        proc.terminate()
+    raise KeyboardInterrupt(signum)
+
+
+def interruptible(prog: str, work: Callable[[], int]) -> int:
+    """work()'s exit status; on Ctrl-C (or SIGTERM/SIGHUP) the running scripts end and the status is
+    128 + the signal, with one line saying a rerun resumes."""
+    STOPPING.clear()
+    handled = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, on_signal) for sig in handled} \
+        if threading.current_thread() is threading.main_thread() else {}
+    try:
+        return work()
+    except (KeyboardInterrupt, Interrupted) as err:
+        print(f"{prog}: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 128 + (err.args[0] if err.args and isinstance(err.args[0], int) else signal.SIGINT)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_logged(argv: list[str], log: Path, cwd: str | Path, echo: bool = False, extra_env: dict | None = None) -> int:
+    """Run a command (argument list) with `extra_env` added to its environment and its stdout/stderr
+    appended to `log` (and echoed until the command is stopping, so a child's own KeyboardInterrupt
+    traceback stays in its log); its exit status.
+
+    Interrupted when the command is stopping (on_signal ends the children).
+    """
+    if STOPPING.is_set():
+        raise Interrupted
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "a") as out:
+        out.write(f"\n$ {shell_line(argv, extra_env)}\n")
+        out.flush()
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **(extra_env or {}))
+        with subprocess.Popen(argv, stdout=subprocess.PIPE if echo else out, stderr=subprocess.STDOUT, cwd=cwd,
+                              env=env, text=True) as proc:
+            CHILDREN.add(proc)
+            if STOPPING.is_set():  # the signal came between the check above and the add
+                proc.terminate()
+            try:
+                for line in proc.stdout if echo else ():
+                    out.write(line)
+                    if not STOPPING.is_set():
+                        print(line, end="", flush=True)
+                proc.wait()
+            finally:
+                CHILDREN.discard(proc)
+    if STOPPING.is_set():
+        raise Interrupted
+    return proc.returncode
+
+
+def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    """The last lines of a log file (empty if none)."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""

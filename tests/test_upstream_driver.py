@@ -1,11 +1,11 @@
-"""plugins.upstream.parsers (flavours) and plugins.upstream.commands (commands per flavour), pure parts."""
+"""plugins.upstream.parsers (flavours) and plugins.upstream.driver (commands per flavour), pure parts."""
 from __future__ import annotations
 
 import sys
 
 import pytest
 
-from plugins.upstream import commands as uc
+from plugins.upstream import driver as uc
 from plugins.sweep.plan import PlanError
 from plugins.upstream.parsers import GPU_IDS, TORCHRUN, UpstreamError, flavour, read_options
 
@@ -42,6 +42,29 @@ def test_a_checkout_without_option_parsers_is_one_line(tmp_path):
 def test_devices_per_flavour(flavour_, slot, processes, gpu_ids, env):
     assert uc.gpu_ids_flag(flavour_, slot, processes) == gpu_ids
     assert uc.device_env(flavour_, slot) == env
+
+
+def test_device_and_display_flags_as_each_flavour_spells_them():
+    pinned = {"gpu_ids": {}, "display_id": {}}
+    assert uc.device_flags(GPU_IDS, uc.CPU, pinned) == {"gpu_ids": "-1", "display_id": "0"}
+    assert uc.device_flags(GPU_IDS, "0", {"gpu_ids": {}}) == {"gpu_ids": "0"}  # no visdom: no --display_id
+    assert uc.device_flags(TORCHRUN, "0", {"use_wandb": {}}) == {}  # its device is CUDA_VISIBLE_DEVICES
+    assert uc.device_env(TORCHRUN, "0") == {"CUDA_VISIBLE_DEVICES": "0"}
+
+
+def test_the_managed_flags_include_what_every_driven_run_sets():
+    from plugins.upstream.parsers import DRIVEN_FLAGS, MANAGED_FLAGS, PER_RUN_FLAGS
+    assert set(PER_RUN_FLAGS) <= set(DRIVEN_FLAGS) and set(PER_RUN_FLAGS) <= set(MANAGED_FLAGS)
+    assert {"gpu_ids", "results_dir"} <= set(MANAGED_FLAGS) and "save_epoch_freq" not in MANAGED_FLAGS
+
+
+def test_a_failing_script_is_logged_with_its_command(tmp_path):
+    log = tmp_path / "logs" / "train.log"
+    code = uc.run_logged([sys.executable, "-c", "print('epoch 1'); raise SystemExit(3)"], log, tmp_path,
+                         extra_env={"CUDA_VISIBLE_DEVICES": ""})
+    assert code == 3
+    assert log.read_text().splitlines()[1].startswith("$ CUDA_VISIBLE_DEVICES='' ")
+    assert uc.log_tail(log, 1) == "epoch 1"
 
 
 def test_train_argv_is_torchrun_for_several_processes():
