@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plugins.restore import raw_steps
+
 MIN_BLOCK = 2.0  # smaller blocks are not told apart from texture
 MIN_BLOCKS = 6  # a grid must show at least this many blocks along each axis
 MIN_STRENGTH = 0.7  # grid strength (see _strength) that counts as a pixel grid
@@ -35,6 +37,9 @@ _ROWS_PER_CHUNK = 256  # bounds the memory of the edge profile on large images
 TIE = 0.2  # pixels: a boundary this close to a half pixel may be rounded either way
 POLISH_KEEP = 0.95  # a polished fit is kept while it keeps this share of the coarse fit's gain
 DEAD_ZONE = 8  # grey levels summed over channels: below this a step is noise
+SQUARE_TOLERANCE = 0.05  # relative size difference under which a grid counts as square
+MIN_SQUARE_BLOCK = 3.0  # square grids are searched from this block size ...
+MIN_SQUARE_BLOCKS = 16  # ... up to the size that leaves this many blocks along the shorter side
 FLOOR = 0.05  # profile value below which means are not told apart (PNG interiors are exactly 0)
 
 
@@ -222,13 +227,19 @@ def _refine(profile: np.ndarray, size: float) -> tuple[float, float, float]:
     return size, offset, gain
 
 
+def _on_boundaries(profile: np.ndarray, size: float, offset: float) -> np.ndarray:
+    """Which profile entries are boundaries of the grid (size, offset)."""
+    index, inside = _boundaries(profile, size, np.array([offset]))
+    on = np.zeros(len(profile), dtype=bool)
+    on[index[inside]] = True
+    return on
+
+
 def _strength(profile: np.ndarray, size: float, offset: float) -> float:
     """1 - median off the boundaries / median on them: ~1 for a clean grid, ~0 for none.
 
     Medians, so that one strong edge in a photo does not make a grid."""
-    index, inside = _boundaries(profile, size, np.array([offset]))
-    on = np.zeros(len(profile), dtype=bool)
-    on[index[inside]] = True
+    on = _on_boundaries(profile, size, offset)
     if not on.any() or on.all():
         return 0.0
     median_on = float(np.median(profile[on]))
@@ -248,12 +259,53 @@ def fit_axis(profile: np.ndarray, size: float | None = None) -> AxisFit:
     return AxisFit(size, offset, _strength(profile, size, offset))
 
 
+def _square_grid(raw: tuple[np.ndarray, np.ndarray], profiles: tuple[np.ndarray, np.ndarray],
+                 sizes: list[float]) -> Grid:
+    """The best square grid among candidate sizes: the size whose offsets explain both raw profiles
+    best (summed likelihood gain), its strength their cell contrast (raw_steps.cell_contrast)."""
+    best: tuple[float, float, float, float] | None = None
+    for size in sizes:
+        fits = [_refine(profile, size) for profile in raw]
+        # one size for both axes: the one seen on the axis that shows the grid more clearly
+        size = max(fits, key=lambda fit: fit[2])[0]
+        offsets = [_best_offset(profile, size) for profile in raw]
+        gain = offsets[0][1] + offsets[1][1]
+        if best is None or gain > best[0]:
+            best = (gain, size, offsets[0][0], offsets[1][0])
+    if best is None:
+        return Grid(math.nan, 0.0, math.nan, 0.0, 0.0)
+    _, size, offset_x, offset_y = best
+    on = [_on_boundaries(profile, size, offset) for profile, offset in zip(raw, (offset_x, offset_y))]
+    strength = max(raw_steps.cell_contrast(raw, on), raw_steps.cell_contrast(profiles, on))
+    return Grid(size, offset_x, size, offset_y, strength)
+
+
 def detect_grid(arr: np.ndarray, size: float | None = None) -> Grid:
     """The pixel grid of an HxW(xC) image; `size` fixes the block size (pixels) and fits the offset.
 
-    Check `.found` before trusting it: an image that shows no grid has a low strength.
+    Each axis is fitted on its own first. When that finds no square grid (one
+    axis smooth or ambiguous), blocks are taken as square, as in nearly every
+    real mosaic: the size comes from whichever axis shows it, and the strength
+    from the 2-D cell contrast. Check `.found` before trusting it: an image
+    that shows no grid has a low strength.
     """
-    return Grid.from_axes(fit_axis(edge_profile(arr, 1), size), fit_axis(edge_profile(arr, 0), size))
+    profiles = edge_profile(arr, 1), edge_profile(arr, 0)
+    fits = fit_axis(profiles[0], size), fit_axis(profiles[1], size)
+    grid = Grid.from_axes(*fits)
+    if size is not None or grid.found and abs(grid.size_x / grid.size_y - 1) < SQUARE_TOLERANCE:
+        return grid
+    luma = raw_steps.luma(arr)
+    raw = tuple(raw_steps.without_jpeg_steps(edge_profile(luma, axis, 0), int(JPEG_BLOCK)) for axis in (1, 0))
+    largest = min(arr.shape[:2]) / MIN_SQUARE_BLOCKS
+    sizes = [fit.size for fit in fits if math.isfinite(fit.size)]
+    for profile in raw:
+        if largest >= MIN_SQUARE_BLOCK and profile.any():
+            sizes += _candidate_sizes(profile, largest, multiples=2)
+    square = _square_grid(raw, profiles, [size for size in sizes if MIN_SQUARE_BLOCK <= size <= largest])
+    # a per-axis grid that is not square is believed only when no square one shows
+    if square.found or grid.found:
+        return square
+    return max((square, grid), key=lambda best_guess: best_guess.strength)
 
 
 def snap(grid: Grid, width: int, height: int) -> Grid:
