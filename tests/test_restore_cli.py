@@ -16,6 +16,7 @@ from PIL import Image
 
 from plugins.data import pixelation
 from plugins.restore import command as restore
+from plugins.restore import loading
 
 from .conftest import skimage_photos
 from .run_folder import TINY_RUN, write_run
@@ -34,7 +35,7 @@ def workdir(tmp_path, monkeypatch) -> Path:
     """A folder with a run `tiny` (train_opt.txt, latest and 1 checkpoints) and a stand-in generator."""
     monkeypatch.chdir(tmp_path)
     write_run(tmp_path / "checkpoints", "tiny", TINY_RUN, epochs=("latest", "1"))
-    monkeypatch.setattr(restore, "load_generator", lambda args, opt, device: ZeroNet())
+    monkeypatch.setattr(loading, "build", lambda opt, what: ZeroNet())
     return tmp_path
 
 
@@ -183,11 +184,14 @@ def test_gpu_ids_without_a_gpu(workdir, capsys):
     assert "--gpu_ids 0: no such CUDA device here (use -1 for CPU)" in capsys.readouterr().err
 
 
+# no --name was a usage error until a model shipped inside the package (issue 19): it now means the
+# bundled model (tests/test_bundled_model.py); naming two models is the usage error instead
 @pytest.mark.parametrize("flags", [["--region", "1,2,3"], ["--tile", "0"], ["--block_size", "0.5"],
-                                   ["--pixel_size", "0.5"], ["--pixel_size", "4", "--block_size", "4"], []])
+                                   ["--pixel_size", "0.5"], ["--pixel_size", "4", "--block_size", "4"],
+                                   ["--model", "x.pth"]])
 def test_bad_command_line_exits_2(workdir, flags):
     with pytest.raises(SystemExit) as err:
-        restore.main(["a.png", *flags] + ([] if not flags else ["--name", "tiny"]))
+        restore.main(["a.png", *flags, "--name", "tiny"])
     assert err.value.code == 2
 
 

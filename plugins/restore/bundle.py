@@ -24,15 +24,12 @@ import torch
 
 from plugins import cli
 from plugins.data import atomic_write, debian_photos, sample_photos
-from plugins.restore import run_options
+from plugins.restore import loading, run_options
 from plugins.sweep import plan as sweep_plan
 from plugins.upstream import driver
 from plugins.upstream import link
 from plugins.upstream import parsers as upstream_options
 
-BUNDLED_DIR = Path(__file__).resolve().parent / "bundled"
-WEIGHTS = BUNDLED_DIR / "mosaic_srnet.pth"
-CARD = BUNDLED_DIR / "mosaic_srnet.json"
 NAME = "bundled_mosaic"
 LONG_SIDE = 1280  # photos are kept at about a screen's size, like a photo on the web
 FLAGS = {
@@ -77,14 +74,14 @@ def train_command(upstream: Path, flags: dict) -> tuple[list[str], dict]:
 def export(run_dir: Path, card: dict) -> None:
     """The run's best generator (plain state dict, float32) and its model card into the package."""
     state = torch.load(run_dir / "best_net_G.pth", map_location="cpu", weights_only=True)
-    BUNDLED_DIR.mkdir(exist_ok=True)
-    with atomic_write.atomic_path(WEIGHTS) as partial:
+    loading.BUNDLED_DIR.mkdir(exist_ok=True)
+    with atomic_write.atomic_path(loading.BUNDLED_WEIGHTS) as partial:
         torch.save({k: v.float() for k, v in state.items()}, partial)
     opt = run_options.read_train_opt(run_dir)
     card = {**card, "netG": opt.netG, "ngf": opt.ngf, "input_nc": opt.input_nc, "output_nc": opt.output_nc,
             "residual": opt.residual, "base": opt.base, "block": run_options.model_block(opt)[0],
             "parameters": sum(v.numel() for v in state.values())}
-    atomic_write.write_text(CARD, json.dumps(card, indent=1) + "\n")
+    atomic_write.write_text(loading.BUNDLED_CARD, json.dumps(card, indent=1) + "\n")
 
 
 @cli.command("bundle", also=(debian_photos.PhotosUnavailable,))
@@ -121,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                      "sources": "plugins/data/photo_sources.tsv and scikit-image's photographs",
                      "train_cpu_seconds": round(used.ru_utime + used.ru_stime),
                      "train_wall_seconds": round(time.time() - start)})
-    print(f"== exported {WEIGHTS} and {CARD}")
+    print(f"== exported {loading.BUNDLED_WEIGHTS} and {loading.BUNDLED_CARD}")
     return 0
 
 

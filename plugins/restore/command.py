@@ -1,11 +1,14 @@
-"""Restore pixelated images of any size with a trained run: python -m plugins.restore.
+"""Restore pixelated images of any size: python -m plugins.restore.
 
-    python -m plugins.restore INPUT... --name RUN [--checkpoints_dir DIR] [--epoch latest|best|N] [--out DIR]
+    python -m plugins.restore INPUT... [--out DIR]                  (the bundled model)
+    python -m plugins.restore INPUT... --name RUN [--checkpoints_dir DIR] [--epoch latest|best|N]
+    python -m plugins.restore INPUT... --model FILE.pth             (train_opt.txt or FILE.json beside it)
 
 Each INPUT is an image file (PNG, JPEG, WebP, anything PIL reads) or a folder
 of them; each image is written as <out>/<stem>_restored.png, the input's own
-size. The network and its options come from the run's train_opt.txt; the
-grid of each image (block size, offset) is detected, the image is rescaled so
+size. With no model named, the model bundled in the package restores (no
+training, no upstream checkout needed); a run's network and options come
+from its train_opt.txt. The grid of each image (block size, offset) is detected, the image is rescaled so
 its blocks match the ones the model trained on, restored in overlapping tiles
 and resized back. --region restores only rectangles of an otherwise sharp
 photo. Exit status: 0 all restored, 1 some skipped (each said why), 2 a bad
@@ -14,8 +17,6 @@ command line (nothing done).
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import sys
 from pathlib import Path
 from typing import Callable
@@ -27,11 +28,9 @@ from tqdm import tqdm
 
 from plugins import cli
 from plugins.data import image_io
-from plugins.upstream import checkpoint_files
-from plugins.upstream import link
 from plugins.restore import pipeline as pixel_restore
 from plugins.restore import generators as restoration
-from plugins.restore import run_options
+from plugins.restore import loading
 from plugins.restore import tiling
 from plugins.upstream import path as upstream_path
 
@@ -47,7 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m plugins.restore", description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
-    parser.add_argument("--name", required=True, help="the run: its folder under --checkpoints_dir (as upstream)")
+    parser.add_argument("--name", help="a trained run: its folder under --checkpoints_dir (as upstream); "
+                                       "default: the bundled model")
+    parser.add_argument("--model", type=Path, metavar="FILE.pth",
+                        help="a generator checkpoint with train_opt.txt or a model card FILE.json beside it")
     parser.add_argument("--checkpoints_dir", default="./checkpoints", help="models are saved here (as upstream)")
     parser.add_argument("--epoch", default="latest", help="which checkpoint: latest, best or an epoch number")
     parser.add_argument("--out", default="./restored", help="folder for <stem>_restored.png")
@@ -86,20 +88,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"{block_flag} {args.block_size:g}: must be >= 1")
     if args.model_block is not None and args.model_block < 1:
         parser.error(f"--model_block {args.model_block}: must be >= 1")
+    if args.model is not None and args.name is not None:
+        parser.error("--model FILE and --name RUN both name a model: give one of them")
     return args
-
-
-def checkpoint_path(args: argparse.Namespace) -> Path:
-    """The generator checkpoint of --name/--epoch; CommandLineError naming the flag when it is missing."""
-    run_dir = Path(args.checkpoints_dir) / args.name
-    if not run_dir.is_dir():
-        raise CommandLineError(f"--name {args.name}: no run folder {run_dir} (see --checkpoints_dir)")
-    path = checkpoint_files.net_file(run_dir, args.epoch)
-    if not path.is_file():
-        found = checkpoint_files.saved_epochs(run_dir)
-        raise CommandLineError(f"--epoch {args.epoch}: no checkpoint {path} "
-                               f"(this run has: {', '.join(found) or 'none'})")
-    return path
 
 
 def device_of(gpu_ids: str) -> torch.device:
@@ -113,33 +104,6 @@ def device_of(gpu_ids: str) -> torch.device:
     if not torch.cuda.is_available() or ids[0] >= torch.cuda.device_count():
         raise CommandLineError(f"--gpu_ids {gpu_ids}: no such CUDA device here (use -1 for CPU)")
     return torch.device("cuda", ids[0])
-
-
-def load_generator(args: argparse.Namespace, opt: argparse.Namespace, device: torch.device) -> torch.nn.Module:
-    """The run's generator with its checkpoint (weights_only), in eval mode, on `device`."""
-    path = checkpoint_path(args)
-    try:
-        upstream = link.find_upstream()
-    except link.LinkError as err:
-        raise CommandLineError(str(err)) from None
-    upstream_path.add(upstream)
-    from models import networks  # upstream's
-
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):  # upstream prints its weight initialisation
-            net = restoration.define_generator(opt, networks)
-    except (NotImplementedError, AttributeError, ValueError) as err:
-        raise CommandLineError(f"--name {args.name}: train_opt.txt describes no generator we can build: {err}") from None
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        if hasattr(state, "_metadata"):
-            del state._metadata
-        net.load_state_dict(state)
-    except (RuntimeError, OSError, EOFError, KeyError, TypeError, ValueError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise CommandLineError(f"--epoch {args.epoch}: {path} does not fit the generator train_opt.txt describes "
-                               f"(netG {opt.netG}, ngf {opt.ngf}, norm {opt.norm}): {first}") from None
-    return net.to(device).eval()
 
 
 def tile_model(net: torch.nn.Module, opt: argparse.Namespace, device: torch.device) -> tiling.Model:
@@ -246,18 +210,19 @@ def summary_line(restored: int, total: int, out: str, skipped: list[tuple[str, s
 def run(args: argparse.Namespace) -> int:
     """Restore every input; returns the exit status."""
     device = device_of(args.gpu_ids)
-    run_dir = Path(args.checkpoints_dir) / args.name
-    checkpoint_path(args)  # flag errors before reading anything else
     try:
-        opt = run_options.read_train_opt(run_dir)
-        block, block_note = ((args.model_block, f"{args.model_block} px blocks (--model_block)")
-                             if args.model_block else run_options.model_block(opt))
-    except (FileNotFoundError, ValueError) as err:
-        raise CommandLineError(f"--name {args.name}: {err}") from None
-    net = load_generator(args, opt, device)
-    settings = pixel_restore.Settings(model_block=block, multiple=restoration.size_multiple(opt.netG),
+        if args.model is not None:
+            loaded = loading.from_file(args.model, args.model_block, device)
+        elif args.name is not None:
+            loaded = loading.from_run(args.checkpoints_dir, args.name, args.epoch, args.model_block, device)
+        else:
+            loaded = loading.bundled(device)
+    except loading.ModelError as err:
+        raise CommandLineError(str(err)) from None
+    net, opt = loaded.net, loaded.opt
+    settings = pixel_restore.Settings(model_block=loaded.block, multiple=restoration.size_multiple(opt.netG),
                                       tile=args.tile, block_size=args.block_size, force=args.force)
-    print(f"{args.name} ({args.epoch}): netG {opt.netG}, {block_note}, on {device}")
+    print(f"{loaded.label}: netG {opt.netG}, {loaded.block_note}, on {device}")
     model = tile_model(net, opt, device)
 
     files, missing = gather_inputs(args.inputs)

@@ -68,7 +68,7 @@ def read_state(path: Path, what: str) -> dict:
         kind = "not a weights-only PyTorch checkpoint" if isinstance(err, pickle.UnpicklingError) else "unreadable"
         # torch's own hint (load with weights_only=False) would run code from the file: not repeated here
         raise ModelError(f"{what}: {path} is {kind} ({type(err).__name__})") from None
-    if not isinstance(state, dict) or not state or not all(isinstance(v, torch.Tensor) for v in state.values()):
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ModelError(f"{what}: {path} holds no generator weights (a checkpoint is a dict of tensors)")
     return state
 
