@@ -1,4 +1,4 @@
-"""Build a static pixelated dataset: the command line of plugins/data/make_pixelated.py, beside upstream's dataset builders.
+"""Build a static pixelated dataset: plugins/data/make_pixelated.py's command line, beside upstream's builders.
 
     python datasets/make_pixelated.py --photos DIR --out datasets/NAME [--preset study-fixed] [--skip_bad]
 """

@@ -42,7 +42,8 @@ def score_triplet(triplet: results.Triplet, which: tuple[str, ...] = scores.METR
                   convention: scores.Convention = scores.STUDY) -> tuple[str, dict | None, str | None]:
     """(id, row, None) or (id, None, reason): never raises for a bad file."""
     try:
-        fake_b, real_a, real_b = (np.asarray(image_io.load_8bit(p)) for p in (triplet.fake_B, triplet.real_A, triplet.real_B))
+        fake_b, real_a, real_b = (np.asarray(image_io.load_8bit(p))
+                                  for p in (triplet.fake_B, triplet.real_A, triplet.real_B))
     except (OSError, ValueError, SyntaxError) as err:
         return triplet.id, None, f"corrupt or truncated image: {err}"
     if len({x.ndim for x in (fake_b, real_a, real_b)}) > 1:

@@ -27,7 +27,8 @@ def test_upscale_equals_pil_on_noise(low_hw, out_hw):
 
 def test_unquantized_upscale_is_the_real_interpolation_and_keeps_constants():
     low = torch.full((1, 8, 8), 77.0)
-    assert torch.allclose(bicubic.upscale(low, (32, 32), quantize=False), torch.full((1, 32, 32), 77.0, dtype=torch.float64))
+    assert torch.allclose(bicubic.upscale(low, (32, 32), quantize=False),
+                          torch.full((1, 32, 32), 77.0, dtype=torch.float64))
     rows = bicubic.resize_matrix(10, 37)
     assert torch.allclose(rows.sum(1), torch.ones(37, dtype=torch.float64))
 

@@ -226,11 +226,13 @@ def test_layout_written_and_found_in_one_place(tmp_path):
 def test_sr_conventions_are_options_and_labelled(tmp_path):
     images = tmp_path / "run" / "test_1" / "images"
     write_triplets(images, 2)
-    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--out", str(tmp_path / "rgb")]) == 0
+    assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1",
+                          "--out", str(tmp_path / "rgb")]) == 0
     assert evaluate.main(["--results_dir", str(images), "--quiet", "--workers", "1", "--out", str(tmp_path / "y"),
                           "--y_channel", "--crop_border", "4"]) == 0
     plain, luma = (json.loads((tmp_path / d / "summary.json").read_text()) for d in ("rgb", "y"))
-    assert plain["convention"] == {"y_channel": False, "crop_border": 0, "applies_to": ["psnr", "ssim", "gain", "win_rate"],
+    assert plain["convention"] == {"y_channel": False, "crop_border": 0,
+                                   "applies_to": ["psnr", "ssim", "gain", "win_rate"],
                                    "description": "RGB, whole image"}
     assert luma["convention"]["y_channel"] and luma["convention"]["crop_border"] == 4
     assert luma["convention"]["description"] == "Y (BT.601 luma), 4 px border cropped"

@@ -206,7 +206,8 @@ def tiled_floor() -> Image.Image:
 def test_sharp_regular_textures_show_no_grid(name, quality):
     """All but the tiled floor: its grout lines every 24 px on both axes are steps at the boundaries of
     square cells, which is what a mosaic of 24 px blocks shows to a per-axis profile (12 cells a side)."""
-    img = {"screenshot": text_screenshot, "tiled floor": tiled_floor}.get(name, lambda: sample_photos.load_source(name))()
+    made = {"screenshot": text_screenshot, "tiled floor": tiled_floor}
+    img = made.get(name, lambda: sample_photos.load_source(name))()
     if quality:
         img = jpeg(img, quality)
     grid = pixel_grid.detect_grid(np.asarray(img))

@@ -233,7 +233,8 @@ def test_a_failing_run_is_recorded_and_the_others_go_on(fake, monkeypatch):
 
 def test_submitit_local_launcher(fake):
     code = run_sweep(fake, "--launcher", "submitit_local", "--gpus_per_job", "0", "--time", "5",
-                     "--grid", "lr=0.0002,0.002", "--test_epochs", "2", base=("--n_epochs", "2", "--n_epochs_decay", "0"))
+                     "--grid", "lr=0.0002,0.002", "--test_epochs", "2",
+                     base=("--n_epochs", "2", "--n_epochs_decay", "0"))
     assert code == 0
     assert [r["status"] for r in table(fake)] == ["done", "done"]
     assert any((fake / "sw" / "submitit").iterdir())

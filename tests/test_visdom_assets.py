@@ -79,8 +79,8 @@ def test_npm_failure_is_one_line(tmp_path, monkeypatch):
 
 
 def test_cli_errors(tmp_path):
-    run = lambda *a: subprocess.run([sys.executable, "-m", "plugins.upstream.visdom_assets", "--static", str(tmp_path / "s"),
-                                     *a], capture_output=True, text=True)
+    run = lambda *a: subprocess.run([sys.executable, "-m", "plugins.upstream.visdom_assets",
+                                     "--static", str(tmp_path / "s"), *a], capture_output=True, text=True)
     missing = run("--from", str(tmp_path / "none"))
     assert missing.returncode == 2 and "no such folder" in missing.stderr and missing.stderr.count("\n") == 1
     (tmp_path / "empty").mkdir()

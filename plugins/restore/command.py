@@ -32,7 +32,6 @@ from plugins.restore import pipeline as pixel_restore
 from plugins.restore import generators as restoration
 from plugins.restore import loading
 from plugins.restore import tiling
-from plugins.upstream import path as upstream_path
 
 OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; skipped in input folders
 MANY_TILES = 4  # more tiles than this get their own progress bar
@@ -242,7 +241,7 @@ def run(args: argparse.Namespace) -> int:
                 restored += 1
                 tqdm.write(f"{path}: {done.note} -> {output_paths(path, args)[0]}")
             except (ValueError, OSError, SyntaxError, RuntimeError, Image.DecompressionBombError) as err:
-                reason = (reason_kind(err), str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__)
+                reason = (reason_kind(err), cli.one_line(err))
             finally:
                 progress.close()
         if reason is not None:

@@ -89,7 +89,8 @@ def markdown(rows: list[dict]) -> str:
         return "n/a" if value is None else f"{value:.{digits}f}"
 
     lines = [f"| {r['recipe']} | {r['change']} | {r['test']} | {num(r['psnr_model'])} | {num(r['psnr_input'])} | "
-             f"{num(r['psnr_bicubic'])} | {'n/a' if r['gain_bicubic'] is None else format(r['gain_bicubic'], '+.2f')} | "
+             f"{num(r['psnr_bicubic'])} | "
+             f"{'n/a' if r['gain_bicubic'] is None else format(r['gain_bicubic'], '+.2f')} | "
              f"{'n/a' if r['win_rate_bicubic'] is None else format(100 * r['win_rate_bicubic'], '.0f') + '%'} | "
              f"{num(r['ssim_model'], 3)} | {num(r['ssim_bicubic'], 3)} | {num(r['train_cpu_seconds'], 0)} |"
              for r in rows]

@@ -21,9 +21,11 @@ from .upstream_runner import flavour_of
 
 SOURCES = {
     "pinned": ("PIX2PIX_UPSTREAM", "upstream not checked out: git submodule update --init, or set "
-                                   "PIX2PIX_UPSTREAM to a checkout of e19f22f (.ci/run uses ../shared/upstream/e19f22f when it exists)"),
+                                   "PIX2PIX_UPSTREAM to a checkout of e19f22f (.ci/run uses ../shared/upstream/e19f22f "
+                                   "when it exists)"),
     "latest": ("PIX2PIX_UPSTREAM_LATEST", "no newer upstream given: set PIX2PIX_UPSTREAM_LATEST to a checkout of "
-                                          "2a7afba or later (.ci/run uses ../shared/upstream/2a7afba when it exists; README, Upstream)"),
+                                          "2a7afba or later (.ci/run uses ../shared/upstream/2a7afba when it "
+                                          "exists; README, Upstream)"),
 }
 
 
