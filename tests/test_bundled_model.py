@@ -1,0 +1,128 @@
+"""The bundled model: restores with nothing else (no run, no upstream), beats bicubic on a photo it never saw,
+and every way of naming a model refuses bad files in one line.
+
+tests/fixtures/wine_crop.png is a 192 px crop of "Wine" by Jakub Mede (CC BY 4.0, Debian's
+lomiri-wallpapers-16.04 at a 1280 px long side), one of the bundled model's test photos: another
+source than its training photos (plugins/data/photo_sources.tsv).
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from plugins.data import mosaic
+from plugins.metrics import quality
+from plugins.restore import command as restore
+from plugins.restore import loading
+
+from .conftest import REPO_ROOT
+
+PHOTO = Path(__file__).parent / "fixtures" / "wine_crop.png"
+
+
+def mosaic_of(photo: Image.Image, block: float, down: str = "box") -> tuple[Image.Image, np.ndarray]:
+    """The photo pixelated as editors do, and the bicubic upscale of its true low-res image."""
+    made, _ = mosaic.pixelate_like_editor(photo, block, down)
+    cells = (mosaic.cells(photo.width, block), mosaic.cells(photo.height, block))
+    low = photo.resize(cells, Image.Resampling.BOX if down == "box" else Image.Resampling.BILINEAR)
+    return made, np.asarray(low.resize(photo.size, Image.Resampling.BICUBIC))
+
+
+def test_the_bundled_model_and_its_card_ship_in_the_package():
+    card = json.loads(loading.BUNDLED_CARD.read_text())
+    assert card["netG"].startswith("srnet_") and card["residual"] and card["base"] == "bicubic"
+    assert card["block"] == 4 and card["photos"]["train"] >= 60
+    assert loading.BUNDLED_WEIGHTS.stat().st_size < 8e6
+    loaded = loading.bundled(torch.device("cpu"))
+    assert loaded.block == 4 and not loaded.net.training
+
+
+@pytest.mark.parametrize("down, block", [("box", 4.0), ("bilinear", 4.0), ("box", 4.6)])
+def test_restores_a_photo_it_never_saw_better_than_bicubic(tmp_path, down, block):
+    photo = Image.open(PHOTO).convert("RGB")
+    made, bicubic = mosaic_of(photo, block, down)
+    made.save(tmp_path / "wine.png")
+    assert restore.main([str(tmp_path / "wine.png"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    restored = np.asarray(Image.open(tmp_path / "out" / "wine_restored.png").convert("RGB"))
+    truth = np.asarray(photo)
+    assert quality.psnr(restored, truth) > quality.psnr(bicubic, truth) + 0.3
+    assert quality.psnr(restored, truth) > quality.psnr(np.asarray(made), truth) + 1
+
+
+def test_restores_in_a_fresh_process_with_no_upstream(tmp_path):
+    made, _ = mosaic_of(Image.open(PHOTO).convert("RGB"), 4.0)
+    made.save(tmp_path / "wine.png")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIX2PIX_UPSTREAM")}
+    env["PIX2PIX_UPSTREAM"] = str(tmp_path / "no-upstream-here")
+    code = ("import sys; from plugins.restore.command import main; status = main(['wine.png', '--quiet']); "
+            "assert 'models' not in sys.modules, 'upstream was imported'; sys.exit(status)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "the bundled model: netG srnet_" in proc.stdout
+    assert (tmp_path / "restored" / "wine_restored.png").exists()
+
+
+def test_model_file_with_its_card(tmp_path):
+    (tmp_path / "m.pth").write_bytes(loading.BUNDLED_WEIGHTS.read_bytes())
+    (tmp_path / "m.json").write_text(loading.BUNDLED_CARD.read_text())
+    made, _ = mosaic_of(Image.open(PHOTO).convert("RGB"), 4.0)
+    made.save(tmp_path / "wine.png")
+    assert restore.main([str(tmp_path / "wine.png"), "--model", str(tmp_path / "m.pth"), "--out",
+                         str(tmp_path / "out"), "--quiet"]) == 0
+    assert (tmp_path / "out" / "wine_restored.png").exists()
+
+
+class Payload:
+    """Unpickling this would create a file: a weights-only load must never do it."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (Path(self.marker),))
+
+
+@pytest.mark.parametrize("kind", ["missing", "text", "html", "pickle", "not tensors", "no card"])
+def test_bad_model_files_are_one_line_and_exit_2(tmp_path, capsys, kind):
+    path = tmp_path / "m.pth"
+    (tmp_path / "m.json").write_text(loading.BUNDLED_CARD.read_text())
+    if kind == "text":
+        path.write_text("these are not weights\n")
+    elif kind == "html":
+        path.write_text("<!DOCTYPE html><html><body>404 Not Found</body></html>")
+    elif kind == "pickle":
+        path.write_bytes(pickle.dumps({"w": Payload(str(tmp_path / "ran"))}))
+    elif kind == "not tensors":
+        torch.save({"w": [1, 2, 3]}, path)
+    elif kind == "no card":
+        (tmp_path / "m.json").unlink()
+        torch.save({}, path)
+    assert restore.main(["a.png", "--model", str(path), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("restore: error: --model ") and str(path) in err[0]
+    assert "weights_only=False" not in err[0] and not (tmp_path / "ran").exists()
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_a_missing_or_corrupt_bundled_model_says_how_to_reinstall(tmp_path, monkeypatch, capsys, damage):
+    weights = tmp_path / "mosaic_srnet.pth"
+    if damage == "corrupt":
+        weights.write_bytes(loading.BUNDLED_WEIGHTS.read_bytes()[:1000])
+    monkeypatch.setattr(loading, "BUNDLED_WEIGHTS", weights)
+    assert restore.main(["a.png", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "bundled model" in err[0] and "reinstall" in err[0]
+
+
+def test_the_repository_holds_the_bundled_model_as_package_data():
+    setup = (REPO_ROOT / "setup.cfg").read_text()
+    assert "bundled/*.pth" in setup and "bundled/*.json" in setup
