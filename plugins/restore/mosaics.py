@@ -63,6 +63,12 @@ class Mosaic:
     def block(self) -> float:
         return (self.grid.size_x + self.grid.size_y) / 2
 
+    def covers(self, width: int, height: int) -> bool:
+        """True when the mosaic reaches within a block of every edge of a width x height image."""
+        reach = math.ceil(self.block)
+        return (self.x <= reach and self.y <= reach and self.x + self.w >= width - reach
+                and self.y + self.h >= height - reach)
+
     def describe(self) -> str:
         """'40,56,120,104 (8 px blocks)'."""
         return f"{self.x},{self.y},{self.w},{self.h} ({self.block:.3g} px blocks)"
