@@ -42,6 +42,7 @@ BAD_CELL, FLAT_CELL = -2.0, -0.2  # weights of a cell that is no mosaic's and of
 QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a flat area)
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
+MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
 MAX_TRIES = 64  # candidates examined per image at most: bounds the time on a photo full of texture
 
 
@@ -218,6 +219,27 @@ def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: tuple[int, int, int, 
     return x0 + left, y0 + top, x0 + right, y0 + bottom
 
 
+def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
+    """`grid`, or the multiple of its block size (at the best offset) whose cells score higher on average:
+    on a few large blocks the detector may take a fraction of their size."""
+    def mean_score(candidate: pixel_grid.Grid) -> float:
+        score, says, _, _ = _cell_scores(luma, candidate)
+        return float(score[says].mean()) if says.any() else 0.0
+    best, best_score = grid, mean_score(grid)
+    for times in range(2, MAX_MULTIPLE + 1):
+        if min(luma.shape) < MIN_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
+            break
+        for shift_x in range(times):
+            for shift_y in range(times):
+                candidate = pixel_grid.Grid(grid.size_x * times, grid.offset_x + shift_x * grid.size_x,
+                                            grid.size_y * times, grid.offset_y + shift_y * grid.size_y,
+                                            grid.strength)
+                score = mean_score(candidate)
+                if score > best_score + 0.05:
+                    best, best_score = candidate, score
+    return best
+
+
 def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
     """The mosaic around a candidate box (x0, y0, x1, y1) of the image, or None.
 
@@ -234,7 +256,9 @@ def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) 
     if not (math.isfinite(size) and grid.strength >= MIN_STRENGTH and MIN_BLOCK - 0.5 <= size <= MAX_BLOCK + 1
             and abs(grid.size_x / grid.size_y - 1) < pixel_grid.SQUARE_TOLERANCE):
         return None
-    grid = _shifted(pixel_grid.snap(grid, x1 - x0, y1 - y0), -x0, -y0)
+    grid = _coarsest(luma[y0:y1, x0:x1], pixel_grid.snap(grid, x1 - x0, y1 - y0))
+    grid = _shifted(grid, -x0, -y0)
+    size = (grid.size_x + grid.size_y) / 2
     height, width = luma.shape
     margin = int(math.ceil(3 * size))
     found = None
@@ -257,6 +281,20 @@ def _overlap(a: Mosaic, b: Mosaic) -> bool:
     return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
 
 
+def _one_grid(a: pixel_grid.Grid, b: pixel_grid.Grid) -> bool:
+    """True when two grids (image coordinates) put their lines within a pixel of each other."""
+    def near(size_a: float, offset_a: float, size_b: float, offset_b: float) -> bool:
+        apart = abs(offset_a - offset_b) % size_a
+        return abs(size_a / size_b - 1) < 0.02 and min(apart, size_a - apart) <= 1.0
+    return near(a.size_x, a.offset_x, b.size_x, b.offset_x) and near(a.size_y, a.offset_y, b.size_y, b.offset_y)
+
+
+def _union(a: Mosaic, b: Mosaic) -> Mosaic:
+    """The rectangle around two mosaics of one grid."""
+    x, y = min(a.x, b.x), min(a.y, b.y)
+    return Mosaic(x, y, max(a.x + a.w, b.x + b.w) - x, max(a.y + a.h, b.y + b.h) - y, a.grid)
+
+
 def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
     """Every axis-aligned rectangle of an HxWxC uint8 image that is a pixel mosaic, top to bottom."""
     luma = raw_steps.luma(arr)
@@ -274,7 +312,15 @@ def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
                min(cols.stop * POOL + POOL, width), min(rows.stop * POOL + POOL, height))
         mosaic = _examine(arr, luma, box)
         dense[labels == index] = False
-        if mosaic is None or any(_overlap(mosaic, other) for other in found):
+        if mosaic is None:
+            continue
+        same = [other for other in found if _overlap(mosaic, other)]
+        if same and all(_one_grid(other.grid, mosaic.grid) for other in same):
+            # parts of one mosaic parted by flat cells: one rectangle
+            for other in same:
+                found.remove(other)
+                mosaic = _union(mosaic, other)
+        elif same:
             continue
         found.append(mosaic)
         pad = int(math.ceil(mosaic.block))
