@@ -11,7 +11,7 @@ training, no upstream checkout needed); a run's network and options come
 from its train_opt.txt. The grid of each image (block size, offset) is detected, the image is rescaled so
 its blocks match the ones the model trained on, restored in overlapping tiles
 and resized back. --region restores only rectangles of an otherwise sharp
-photo. Exit status: 0 all restored, 1 some skipped (each said why), 2 a bad
+photo; --region auto finds them (every mosaic, each on its own grid). Exit status: 0 all restored, 1 some skipped (each said why), 2 a bad
 command line (nothing done).
 """
 from __future__ import annotations
@@ -33,7 +33,7 @@ from plugins.restore import generators as restoration
 from plugins.restore import loading
 from plugins.restore import tiling
 
-OUTPUT_SUFFIXES = ("_restored.png", "_compare.png")  # what this tool writes; skipped in input folders
+OUTPUT_SUFFIXES = ("_restored.png", "_compare.png", "_mask.png")  # what this tool writes; skipped in input folders
 MANY_TILES = 4  # more tiles than this get their own progress bar
 
 
@@ -62,16 +62,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
                         help="largest tile side in model pixels (rounded to what the generator needs); "
                              "bounds memory")
-    parser.add_argument("--region", action="append", default=[], metavar="x,y,w,h",
-                        help="restore only this rectangle, leave every other pixel as it is (repeatable)")
+    parser.add_argument("--region", action="append", default=[], metavar="x,y,w,h|auto",
+                        help="restore only this rectangle, leave every other pixel as it is (repeatable); "
+                             "auto: find every pixelated rectangle of each image and restore each on its own grid")
+    parser.add_argument("--save_mask", action="store_true",
+                        help="also write <stem>_mask.png: white where the image was restored")
     parser.add_argument("--model_block", type=int,
                         help="block size in pixels the model trained on (default: crop_size / pixel_size "
                              "from train_opt.txt)")
     parser.add_argument("--compare", action="store_true", help="also write <stem>_compare.png: input | restored")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+    args.auto = "auto" in args.region
+    if args.auto:
+        for flag, given in (("--region x,y,w,h", len(args.region) > 1), ("--force", args.force),
+                            ("--block_size", args.block_size is not None or args.old_block_size is not None)):
+            if given:
+                parser.error(f"--region auto finds each mosaic and its blocks itself: drop {flag}")
     try:
-        args.regions = [pixel_restore.parse_region(text) for text in args.region]
+        args.regions = [pixel_restore.parse_region(text) for text in args.region if text != "auto"]
     except ValueError as err:
         parser.error(str(err))
     if args.tile < 1:
@@ -135,9 +144,10 @@ def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str, s
 
 
 def output_paths(path: Path, args: argparse.Namespace) -> list[Path]:
-    """What restoring `path` writes: <stem>_restored.png, and <stem>_compare.png with --compare."""
-    out = Path(args.out)
-    return [out / f"{path.stem}{suffix}" for suffix in OUTPUT_SUFFIXES[:2 if args.compare else 1]]
+    """What restoring `path` writes: <stem>_restored.png, then <stem>_compare.png with --compare and
+    <stem>_mask.png with --save_mask."""
+    wanted = (True, args.compare, args.save_mask)
+    return [Path(args.out) / f"{path.stem}{suffix}" for suffix, want in zip(OUTPUT_SUFFIXES, wanted) if want]
 
 
 def output_conflict(path: Path, args: argparse.Namespace, inputs: set[Path],
@@ -155,16 +165,30 @@ def restore_file(path: Path, args: argparse.Namespace, model: tiling.Model, sett
                  on_tile: Callable[[int, int], None]) -> pixel_restore.Restored:
     """Restore one file and write its outputs; raises ValueError/OSError/RuntimeError with the reason."""
     arr = np.asarray(image_io.load_rgb(path, upright=True))  # fully decoded: truncation shows here
-    if args.regions:
+    if args.auto:
+        done = pixel_restore.restore_auto(arr, model, settings, on_tile)
+    elif args.regions:
         done = pixel_restore.restore_regions(arr, args.regions, model, settings, on_tile)
     else:
         done = pixel_restore.restore_array(arr, model, settings, on_tile)
-    targets = output_paths(path, args)
-    image_io.save_png(targets[0], done.image)
+    targets = iter(output_paths(path, args))
+    image_io.save_png(next(targets), done.image)
     if args.compare:
         gap = np.full((arr.shape[0], 8, 3), 255, dtype=np.uint8)
-        image_io.save_png(targets[1], np.concatenate([arr, gap, done.image], axis=1))
+        image_io.save_png(next(targets), np.concatenate([arr, gap, done.image], axis=1))
+    if args.save_mask:
+        image_io.save_png(next(targets), restored_mask(arr.shape[:2], done.regions))
     return done
+
+
+def restored_mask(shape: tuple[int, int], regions: tuple[pixel_restore.Region, ...]) -> np.ndarray:
+    """uint8 mask, 255 where the image was restored (inside `regions`; everywhere when there are none)."""
+    if not regions:
+        return np.full(shape, 255, dtype=np.uint8)
+    mask = np.zeros(shape, dtype=np.uint8)
+    for x, y, w, h in regions:
+        mask[y:y + h, x:x + w] = 255
+    return mask
 
 
 class TileProgress:
@@ -186,6 +210,8 @@ class TileProgress:
 
 def reason_kind(err: BaseException) -> str:
     """A short name for why an image was skipped (for the final line)."""
+    if isinstance(err, pixel_restore.NoRegion):
+        return "no pixelated region"
     if isinstance(err, pixel_restore.NoGrid):
         return "no pixel grid"
     if isinstance(err, (OSError, SyntaxError, Image.DecompressionBombError)):

@@ -6,7 +6,8 @@ a low-resolution image, blown up to the block size the model trained on (so
 the model sees blocks like those it learned, on a grid starting at the
 corner), restored in tiles, and the result is resized back onto the image's
 own grid and size. `restore_regions` does that inside rectangles only and
-leaves every other pixel as it was.
+leaves every other pixel as it was; `restore_mosaics` does it for the
+mosaics plugins.restore.mosaics finds, each on its own grid.
 """
 from __future__ import annotations
 
@@ -18,13 +19,18 @@ import numpy as np
 from PIL import Image
 
 from plugins.restore import grid as pixel_grid
-from plugins.restore import tiling
+from plugins.restore import mosaics, tiling
 
 Region = tuple[int, int, int, int]  # x, y, width, height
+CONTEXT_BLOCKS = 3  # blocks of photo around a found mosaic that the model sees (never written back)
 
 
 class NoGrid(ValueError):
     """The image shows no pixel grid (the message says what the strongest candidate was)."""
+
+
+class NoRegion(NoGrid):
+    """A sharp photo with no mosaic in it (--region auto)."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Restored:
     image: np.ndarray
     tiles: int
     note: str
+    regions: tuple[Region, ...] = ()  # the rectangles restored; empty: the whole image
 
 
 def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str]:
@@ -84,8 +91,14 @@ def _map_back(restored: np.ndarray, grid: pixel_grid.Grid, width: int, height: i
 def restore_array(arr: np.ndarray, model: tiling.Model, settings: Settings,
                   on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
     """Restore a whole HxWx3 uint8 image; raises NoGrid (see find_grid)."""
-    height, width = arr.shape[:2]
     grid, note = find_grid(arr, settings)
+    return restore_on_grid(arr, grid, note, model, settings, on_tile)
+
+
+def restore_on_grid(arr: np.ndarray, grid: pixel_grid.Grid, note: str, model: tiling.Model, settings: Settings,
+                    on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
+    """Restore a whole HxWx3 uint8 image on a grid given in its coordinates; `note` says what the grid is."""
+    height, width = arr.shape[:2]
     low = pixel_grid.low_res(arr, grid)
     block = settings.model_block
     tiles = 1
@@ -135,4 +148,53 @@ def restore_regions(arr: np.ndarray, regions: Sequence[Region], model: tiling.Mo
         out[y:y + h, x:x + w] = done.image
         notes.append(f"region {x},{y},{w},{h}: {done.note}")
         tiles += done.tiles
-    return Restored(out, tiles, " | ".join(notes))
+    return Restored(out, tiles, " | ".join(notes), tuple(regions))
+
+
+def restore_mosaics(arr: np.ndarray, found: Sequence[mosaics.Mosaic], model: tiling.Model, settings: Settings,
+                    on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
+    """Restore each found mosaic on its own grid; every pixel outside them keeps its value.
+
+    The model sees CONTEXT_BLOCKS blocks of the photo around each mosaic (read
+    out on the mosaic's grid, as a mosaic of the surroundings), so that the
+    restored edge continues the photo; only the mosaic's rectangle is pasted back.
+    """
+    height, width = arr.shape[:2]
+    out = arr.copy()
+    notes, tiles = [], 0
+    for mosaic in found:
+        margin = int(math.ceil(CONTEXT_BLOCKS * mosaic.block))
+        x0, y0 = max(mosaic.x - margin, 0), max(mosaic.y - margin, 0)
+        x1, y1 = min(mosaic.x + mosaic.w + margin, width), min(mosaic.y + mosaic.h + margin, height)
+        grid = mosaic.grid
+        local = pixel_grid.Grid(grid.size_x, (grid.offset_x - x0) % grid.size_x,
+                                grid.size_y, (grid.offset_y - y0) % grid.size_y, grid.strength)
+        done = restore_on_grid(arr[y0:y1, x0:x1], local, local.describe(), model, settings, on_tile)
+        x, y = mosaic.x - x0, mosaic.y - y0
+        out[mosaic.y:mosaic.y + mosaic.h, mosaic.x:mosaic.x + mosaic.w] = done.image[y:y + mosaic.h, x:x + mosaic.w]
+        notes.append(f"{mosaic.describe()}: {done.note}")
+        tiles += done.tiles
+    return Restored(out, tiles, " | ".join(notes), tuple(mosaic.region for mosaic in found))
+
+
+def restore_auto(arr: np.ndarray, model: tiling.Model, settings: Settings,
+                 on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
+    """Restore every mosaic found in the image (--region auto); an image that is a mosaic all over (one
+    mosaic within a block of each edge, or none found but a grid over the whole) is restored whole.
+
+    NoRegion when the image holds no mosaic.
+    """
+    height, width = arr.shape[:2]
+    found = mosaics.find_mosaics(arr)
+    whole = len(found) == 1 and found[0].covers(width, height)
+    if whole or not found:
+        try:
+            return restore_array(arr, model, settings, on_tile)
+        except NoGrid:
+            if whole:
+                raise
+            raise NoRegion("no pixelated region") from None
+    done = restore_mosaics(arr, found, model, settings, on_tile)
+    listed = "; ".join(mosaic.describe() for mosaic in found)
+    return Restored(done.image, done.tiles, f"{len(found)} pixelated region{'s' * (len(found) > 1)}: {listed}",
+                    done.regions)

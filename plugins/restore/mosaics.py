@@ -1,0 +1,329 @@
+"""Where a sharp photo holds pixel mosaics: axis-aligned rectangles that are constant on the cells of a grid.
+
+Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
+1. Candidates. A mosaic pixel lies in a flat run of luma (neighbours within
+   JPEG-sized noise) bounded by steps and a few px to two blocks long, along
+   its row and along its column; a sharp photo has runs of a pixel or two, a
+   smooth one runs that go on. The share of such pixels per 4x4 tile marks
+   dense patches: the candidates. Tiles are computed with a margin longer
+   than any accepted run, so the work is bounded per tile (see
+   `WORK_TILE`): memory is the image plus a float per 4x4 pixels.
+2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
+   on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
+   removal lines up.
+3. Extent. Each cell of that grid scores 1 - (mean step between neighbouring
+   pixels inside it) / (mean step across its boundaries): ~1 in a mosaic,
+   ~0 in a photo whatever its texture. The run of cells that score high,
+   trimmed to a rectangle, is the mosaic, widened by the partial blocks at
+   its edges. What is left of a candidate is searched again, so mosaics of
+   different block sizes that touch are each found.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+
+from plugins.restore import grid as pixel_grid
+from plugins.restore import raw_steps
+
+MIN_BLOCK, MAX_BLOCK = 4, 40  # block sizes looked for, pixels
+MIN_CELLS = 6  # a mosaic shows at least this many blocks along each side
+FLAT = 12  # luma steps (x3 scale, as raw_steps.luma) at or below this are noise inside a cell
+MIN_RUN = 3  # flat runs shorter than this are texture
+POOL = 4  # candidate density is kept per POOL x POOL pixels
+DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candidate
+WORK_TILE = 1024  # pixels per side of the work tiles of step 1 (plus a margin of two blocks each side)
+CELL_SCORE = 0.8  # a cell whose inside is this much quieter than its boundaries is a mosaic's
+NEUTRAL_SCORE = 0.7  # a cell scoring this says neither way
+BAD_CELL, FLAT_CELL = -2.0, -0.2  # weights of a cell that is no mosaic's and of one too flat to tell
+QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a flat area)
+MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
+GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
+MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
+MAX_TRIES = 64  # candidates examined per image at most: bounds the time on a photo full of texture
+
+
+@dataclass(frozen=True)
+class Mosaic:
+    """One mosaic: its rectangle (pixels) and its grid, in the coordinates of the whole image."""
+
+    x: int
+    y: int
+    w: int
+    h: int
+    grid: pixel_grid.Grid
+
+    @property
+    def region(self) -> tuple[int, int, int, int]:
+        return self.x, self.y, self.w, self.h
+
+    @property
+    def block(self) -> float:
+        return (self.grid.size_x + self.grid.size_y) / 2
+
+    def covers(self, width: int, height: int) -> bool:
+        """True when the mosaic reaches within a block of every edge of a width x height image."""
+        reach = math.ceil(self.block)
+        return (self.x <= reach and self.y <= reach and self.x + self.w >= width - reach
+                and self.y + self.h >= height - reach)
+
+    def describe(self) -> str:
+        """'40,56,120,104 (8 px blocks)'."""
+        return f"{self.x},{self.y},{self.w},{self.h} ({self.block:.3g} px blocks)"
+
+
+def _in_runs(luma: np.ndarray, axis: int) -> np.ndarray:
+    """True where a pixel lies in a flat run along `axis`, MIN_RUN..2*MAX_BLOCK long, with a step at each
+    end, and the line before or after it has the very same run there."""
+    lines = luma if axis == 1 else luma.T
+    n = lines.shape[1]
+    steps = np.abs(np.diff(lines, axis=1)) > FLAT  # step j lies between pixels j and j+1
+    index = np.broadcast_to(np.arange(n - 1, dtype=np.int32), steps.shape)
+    before = np.maximum.accumulate(np.where(steps, index, -1), axis=1)  # last step at or before j
+    after = np.minimum.accumulate(np.where(steps, index, n)[:, ::-1], axis=1)[:, ::-1]  # first at or after j
+    prev = np.concatenate([np.full((len(lines), 1), -1, np.int32), before], axis=1)  # last step before pixel i
+    nxt = np.concatenate([after, np.full((len(lines), 1), n, np.int32)], axis=1)  # first step after pixel i
+    length = nxt - prev
+    out = (prev >= 0) & (nxt <= n - 2) & (length >= MIN_RUN) & (length <= 2 * MAX_BLOCK)
+    # a block's edges are straight: the same run shows on the line before or after
+    same = (prev[1:] == prev[:-1]) & (nxt[1:] == nxt[:-1])
+    aligned = np.zeros_like(out)
+    aligned[1:] |= same
+    aligned[:-1] |= same
+    out &= aligned
+    return out if axis == 1 else out.T
+
+
+def _density(luma: np.ndarray) -> np.ndarray:
+    """Share of mosaic-like pixels per POOL x POOL tile (float32, ceil(H/POOL) x ceil(W/POOL))."""
+    height, width = luma.shape
+    out = np.zeros((-(-height // POOL), -(-width // POOL)), np.float32)
+    margin = 2 * MAX_BLOCK + 2
+    for top in range(0, height, WORK_TILE):
+        for left in range(0, width, WORK_TILE):
+            y0, x0 = max(top - margin, 0), max(left - margin, 0)
+            part = luma[y0:top + WORK_TILE + margin, x0:left + WORK_TILE + margin]
+            like = _in_runs(part, 1) & _in_runs(part, 0)
+            like = like[top - y0:top - y0 + WORK_TILE, left - x0:left - x0 + WORK_TILE]
+            h, w = like.shape
+            padded = np.zeros((-(-h // POOL) * POOL, -(-w // POOL) * POOL), np.float32)
+            padded[:h, :w] = like
+            pooled = padded.reshape(padded.shape[0] // POOL, POOL, -1, POOL).mean(axis=(1, 3))
+            out[top // POOL:top // POOL + pooled.shape[0], left // POOL:left // POOL + pooled.shape[1]] = pooled
+    return out
+
+
+def _inner_pairs(block: np.ndarray) -> np.ndarray:
+    """Which neighbouring pairs (i, i+1) along an axis lie inside one cell, away from its edge pixels
+    (`block`: the cell index of each pixel)."""
+    same = block[1:] == block[:-1]
+    first = np.concatenate([[True], ~same])  # the first pixel of its cell
+    last = np.concatenate([~same, [True]])
+    return same & ~first[:-1] & ~last[1:]
+
+
+def _cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per cell of `grid` on `luma`: its score (see the module) and whether it says anything, and the
+    first pixel of each column and row of cells."""
+    lum = luma.astype(np.float32)
+    bx = np.floor((np.arange(lum.shape[1]) + 0.5 - grid.offset_x) / grid.size_x).astype(np.int64)
+    by = np.floor((np.arange(lum.shape[0]) + 0.5 - grid.offset_y) / grid.size_y).astype(np.int64)
+    bx -= bx[0]
+    by -= by[0]
+    nx, ny = int(bx[-1]) + 1, int(by[-1]) + 1
+    # inside pairs leave out each cell's edge pixels: a non-integer grid rounds its boundaries either way
+    keep_x, keep_y = (_inner_pairs(b) if size >= MIN_BLOCK else b[1:] == b[:-1]
+                      for b, size in ((bx, grid.size_x), (by, grid.size_y)))
+    inside, inside_n = np.zeros(ny * nx), np.zeros(ny * nx)
+    across, across_n = np.zeros(ny * nx), np.zeros(ny * nx)
+    for steps, cells_a, cells_b, keep in (
+            (np.abs(np.diff(lum, axis=1)), by[:, None] * nx + bx[None, :-1], by[:, None] * nx + bx[None, 1:],
+             np.broadcast_to(keep_x[None, :], (len(by), len(keep_x)))),
+            (np.abs(np.diff(lum, axis=0)), by[:-1, None] * nx + bx[None, :], by[1:, None] * nx + bx[None, :],
+             np.broadcast_to(keep_y[:, None], (len(keep_y), len(bx))))):
+        values, a, b = steps.ravel(), cells_a.ravel(), cells_b.ravel()
+        flat_same, inner = (cells_a == cells_b).ravel(), keep.ravel()
+        inside += np.bincount(a[inner], values[inner], ny * nx)
+        inside_n += np.bincount(a[inner], minlength=ny * nx)
+        for cells in (a, b):
+            across += np.bincount(cells[~flat_same], values[~flat_same], ny * nx)
+            across_n += np.bincount(cells[~flat_same], minlength=ny * nx)
+    mean_in = inside / np.maximum(inside_n, 1)
+    mean_across = across / np.maximum(across_n, 1)
+    says = (mean_across >= QUIET) & (inside_n > 0) & (across_n > 0)
+    score = np.where(says, 1 - mean_in / np.maximum(mean_across, 1e-6), 0.0)
+    starts_x = np.flatnonzero(np.diff(bx, prepend=-1))
+    starts_y = np.flatnonzero(np.diff(by, prepend=-1))
+    return score.reshape(ny, nx), says.reshape(ny, nx), starts_x, starts_y
+
+
+def _cell_rectangle(score: np.ndarray, says: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(row0, row1, col0, col1): the rectangle of cells with the largest summed weight, a cell weighing
+    +1 from CELL_SCORE up, 0 at NEUTRAL_SCORE and down to BAD_CELL below, a flat cell FLAT_CELL (flat
+    cells may fill a mosaic, never stretch it); None when no cell is clearly a mosaic's."""
+    if not (says & (score >= CELL_SCORE)).any():
+        return None
+    weight = np.where(says, np.clip((score - NEUTRAL_SCORE) / (CELL_SCORE - NEUTRAL_SCORE), BAD_CELL, 1.0),
+                      FLAT_CELL)
+    rows, cols = weight.shape
+    best, where = 0.0, None
+    for r0 in range(rows):
+        sums = np.cumsum(weight[r0:], axis=0)  # column sums of rows r0..r1, per r1
+        prefix = np.concatenate([np.zeros((rows - r0, 1)), np.cumsum(sums, axis=1)], axis=1)
+        low = np.minimum.accumulate(prefix, axis=1)
+        gain = prefix[:, 1:] - low[:, :-1]  # best sum ending at column c
+        r1, c1 = np.unravel_index(int(np.argmax(gain)), gain.shape)
+        if gain[r1, c1] > best:
+            c0 = int(np.argmin(prefix[r1, :c1 + 1]))
+            best, where = float(gain[r1, c1]), (r0, r0 + int(r1) + 1, c0, int(c1) + 1)
+    return where
+
+
+def _widen(luma: np.ndarray, lo: int, hi: int, size: float, axis: int) -> tuple[int, int]:
+    """[lo, hi) along `axis` (1: columns) grown over the partial blocks at each end: pixels whose step to
+    their neighbour towards the mosaic is as quiet as a cell's inside."""
+    lines = luma.astype(np.float32) if axis == 1 else luma.astype(np.float32).T
+    steps = np.abs(np.diff(lines, axis=1)).mean(axis=0)  # steps[j]: between pixel j and j+1
+    inner = steps[lo:hi - 1]
+    quiet = max(float(np.median(inner)) * 2, FLAT / 3)
+    reach = int(math.ceil(size)) - 1
+    while reach and lo > 0 and steps[lo - 1] <= quiet:
+        lo, reach = lo - 1, reach - 1
+    reach = int(math.ceil(size)) - 1
+    while reach and hi < lines.shape[1] and steps[hi - 1] <= quiet:
+        hi, reach = hi + 1, reach - 1
+    return lo, hi
+
+
+def _shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
+    """`grid` as seen from pixel (x, y): offsets in [0, size)."""
+    return pixel_grid.Grid(grid.size_x, (grid.offset_x - x) % grid.size_x,
+                           grid.size_y, (grid.offset_y - y) % grid.size_y, grid.strength)
+
+
+def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+    """The mosaic of `grid` (image coordinates) inside `area` (x0, y0, x1, y1): (x0, y0, x1, y1) or None."""
+    x0, y0, x1, y1 = area
+    local = luma[y0:y1, x0:x1]
+    score, says, starts_x, starts_y = _cell_scores(local, _shifted(grid, x0, y0))
+    cells = _cell_rectangle(score, says)
+    if cells is None:
+        return None
+    r0, r1, c0, c1 = cells
+    bounds_x, bounds_y = np.append(starts_x, x1 - x0), np.append(starts_y, y1 - y0)
+    left, right = _widen(local, int(bounds_x[c0]), int(bounds_x[c1]), grid.size_x, 1)
+    top, bottom = _widen(local, int(bounds_y[r0]), int(bounds_y[r1]), grid.size_y, 0)
+    return x0 + left, y0 + top, x0 + right, y0 + bottom
+
+
+def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
+    """`grid`, or the multiple of its block size (at the best offset) whose cells score higher on average:
+    on a few large blocks the detector may take a fraction of their size."""
+    def mean_score(candidate: pixel_grid.Grid) -> float:
+        score, says, _, _ = _cell_scores(luma, candidate)
+        return float(score[says].mean()) if says.any() else 0.0
+    best, best_score = grid, mean_score(grid)
+    for times in range(2, MAX_MULTIPLE + 1):
+        if min(luma.shape) < MIN_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
+            break
+        for shift_x in range(times):
+            for shift_y in range(times):
+                candidate = pixel_grid.Grid(grid.size_x * times, grid.offset_x + shift_x * grid.size_x,
+                                            grid.size_y * times, grid.offset_y + shift_y * grid.size_y,
+                                            grid.strength)
+                score = mean_score(candidate)
+                if score > best_score + 0.05:
+                    best, best_score = candidate, score
+    return best
+
+
+def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
+    """The mosaic around a candidate box (x0, y0, x1, y1) of the image, or None.
+
+    The grid comes from the box; the extent from the cells around it, looked at
+    in an area that grows while the mosaic reaches its edge.
+    """
+    x0, y0, x1, y1 = box
+    x0, y0 = x0 - x0 % 8, y0 - y0 % 8  # JPEG's grid at the crop's corner, as the grid detector expects
+    crop = arr[y0:y1, x0:x1]
+    if min(crop.shape[:2]) < MIN_CELLS * MIN_BLOCK:
+        return None
+    grid = pixel_grid.detect_grid(crop)
+    size = (grid.size_x + grid.size_y) / 2
+    if not (math.isfinite(size) and grid.strength >= MIN_STRENGTH and MIN_BLOCK - 0.5 <= size <= MAX_BLOCK + 1
+            and abs(grid.size_x / grid.size_y - 1) < pixel_grid.SQUARE_TOLERANCE):
+        return None
+    grid = _coarsest(luma[y0:y1, x0:x1], pixel_grid.snap(grid, x1 - x0, y1 - y0))
+    grid = _shifted(grid, -x0, -y0)
+    size = (grid.size_x + grid.size_y) / 2
+    height, width = luma.shape
+    margin = int(math.ceil(3 * size))
+    found = None
+    for _ in range(GROW_STEPS):
+        area = (max(x0 - margin, 0), max(y0 - margin, 0), min(x1 + margin, width), min(y1 + margin, height))
+        found = _extent(luma, grid, area)
+        if found is None:
+            return None
+        x0, y0, x1, y1 = found
+        if all(abs(a - b) > size or a in (0, width, height) for a, b in zip(found, area)):
+            break
+    x0, y0, x1, y1 = found
+    if min(x1 - x0, y1 - y0) < (MIN_CELLS - 0.5) * size:
+        return None
+    return Mosaic(x0, y0, x1 - x0, y1 - y0, grid)
+
+
+def _overlap(a: Mosaic, b: Mosaic) -> bool:
+    """True when two mosaics share any pixel."""
+    return a.x < b.x + b.w and b.x < a.x + a.w and a.y < b.y + b.h and b.y < a.y + a.h
+
+
+def _one_grid(a: pixel_grid.Grid, b: pixel_grid.Grid) -> bool:
+    """True when two grids (image coordinates) put their lines within a pixel of each other."""
+    def near(size_a: float, offset_a: float, size_b: float, offset_b: float) -> bool:
+        apart = abs(offset_a - offset_b) % size_a
+        return abs(size_a / size_b - 1) < 0.02 and min(apart, size_a - apart) <= 1.0
+    return near(a.size_x, a.offset_x, b.size_x, b.offset_x) and near(a.size_y, a.offset_y, b.size_y, b.offset_y)
+
+
+def _union(a: Mosaic, b: Mosaic) -> Mosaic:
+    """The rectangle around two mosaics of one grid."""
+    x, y = min(a.x, b.x), min(a.y, b.y)
+    return Mosaic(x, y, max(a.x + a.w, b.x + b.w) - x, max(a.y + a.h, b.y + b.h) - y, a.grid)
+
+
+def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
+    """Every axis-aligned rectangle of an HxWxC uint8 image that is a pixel mosaic, top to bottom."""
+    luma = raw_steps.luma(arr)
+    height, width = luma.shape
+    dense = ndimage.uniform_filter(_density(luma), 5) >= DENSE
+    found: list[Mosaic] = []
+    for _ in range(MAX_TRIES):
+        labels, _ = ndimage.label(dense)
+        boxes = [(index, rows, cols) for index, (rows, cols) in enumerate(ndimage.find_objects(labels), 1)
+                 if min(rows.stop - rows.start, cols.stop - cols.start) * POOL >= MIN_CELLS * MIN_BLOCK - POOL]
+        if not boxes:
+            break
+        index, rows, cols = max(boxes, key=lambda b: (b[1].stop - b[1].start) * (b[2].stop - b[2].start))
+        box = (max(cols.start * POOL - POOL, 0), max(rows.start * POOL - POOL, 0),
+               min(cols.stop * POOL + POOL, width), min(rows.stop * POOL + POOL, height))
+        mosaic = _examine(arr, luma, box)
+        dense[labels == index] = False
+        if mosaic is None:
+            continue
+        same = [other for other in found if _overlap(mosaic, other)]
+        if same and all(_one_grid(other.grid, mosaic.grid) for other in same):
+            # parts of one mosaic parted by flat cells: one rectangle
+            for other in same:
+                found.remove(other)
+                mosaic = _union(mosaic, other)
+        elif same:
+            continue
+        found.append(mosaic)
+        pad = int(math.ceil(mosaic.block))
+        dense[max(mosaic.y - pad, 0) // POOL:(mosaic.y + mosaic.h + pad) // POOL + 1,
+              max(mosaic.x - pad, 0) // POOL:(mosaic.x + mosaic.w + pad) // POOL + 1] = False
+    return sorted(found, key=lambda m: (m.y, m.x))
