@@ -11,8 +11,9 @@ training, no upstream checkout needed); a run's network and options come
 from its train_opt.txt. The grid of each image (block size, offset) is detected, the image is rescaled so
 its blocks match the ones the model trained on, restored in overlapping tiles
 and resized back. --region restores only rectangles of an otherwise sharp
-photo; --region auto finds them (every mosaic, each on its own grid). Exit status: 0 all restored, 1 some skipped (each said why), 2 a bad
-command line (nothing done).
+photo; --region auto finds them (every mosaic, each on its own grid). Exit
+status: 0 all restored, 1 some skipped (each said why), 2 a bad command line
+(nothing done).
 """
 from __future__ import annotations
 

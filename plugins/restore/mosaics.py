@@ -204,7 +204,10 @@ def _shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
                            grid.size_y, (grid.offset_y - y) % grid.size_y, grid.strength)
 
 
-def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: tuple[int, int, int, int]) -> tuple[int, int, int, int] | None:
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+
+
+def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     """The mosaic of `grid` (image coordinates) inside `area` (x0, y0, x1, y1): (x0, y0, x1, y1) or None."""
     x0, y0, x1, y1 = area
     local = luma[y0:y1, x0:x1]
