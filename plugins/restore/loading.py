@@ -15,7 +15,7 @@ import contextlib
 import io
 import json
 import pickle
-import zipfile
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,9 +62,10 @@ def read_state(path: Path, what: str) -> dict:
     """A checkpoint's tensors by name, loaded weights-only; ModelError naming `what` for anything else
     (a text or HTML file, a pickle with code in it, a truncated download, a dict of non-tensors)."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, OSError, EOFError, ValueError, zipfile.BadZipFile,
-            AttributeError, TypeError) as err:
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": the one line below says it all
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - garbage makes the weights-only unpickler raise anything (KeyError...)
         kind = "not a weights-only PyTorch checkpoint" if isinstance(err, pickle.UnpicklingError) else "unreadable"
         # torch's own hint (load with weights_only=False) would run code from the file: not repeated here
         raise ModelError(f"{what}: {path} is {kind} ({type(err).__name__})") from None
@@ -93,7 +94,12 @@ def build(opt: argparse.Namespace, what: str) -> torch.nn.Module:
 
 def assemble(opt: argparse.Namespace, state: dict, block: tuple[int, str], label: str, what: str,
              device: torch.device) -> Loaded:
-    """Build, load and place a generator (eval mode, like test.py --eval)."""
+    """Build, load and place a generator (eval mode, like test.py --eval); ModelError for a model that
+    does not map RGB to RGB (--input_nc/--output_nc other than 3: restoring takes and gives colour)."""
+    channels = (getattr(opt, "input_nc", 3), getattr(opt, "output_nc", 3))
+    if channels != (3, 3):
+        raise ModelError(f"{what}: the model maps {channels[0]} channel(s) to {channels[1]}; restoring needs a "
+                         "colour model (--input_nc 3 --output_nc 3, upstream's default)")
     net = build(opt, what)
     if hasattr(state, "_metadata"):
         del state._metadata
@@ -138,6 +144,9 @@ def from_options(opt: argparse.Namespace, weights: Path, what: str, label: str, 
 def from_run(checkpoints_dir: str, name: str, epoch: str, model_block: int | None, device: torch.device) -> Loaded:
     """A trained run's generator (--name, --checkpoints_dir, --epoch as upstream)."""
     run_dir = Path(checkpoints_dir) / name
+    if Path(name).is_absolute() or ".." in Path(name).parts or not name.strip("./"):
+        # upstream joins them as given and would read outside; a run is one of --checkpoints_dir's folders
+        raise ModelError(f"--name {name}: a run's name is a folder inside --checkpoints_dir ({checkpoints_dir})")
     if not run_dir.is_dir():
         raise ModelError(f"--name {name}: no run folder {run_dir} (see --checkpoints_dir)")
     path = checkpoint_files.net_file(run_dir, epoch)
