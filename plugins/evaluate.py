@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import math
 import multiprocessing
 import os
 import sys
@@ -130,6 +131,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.crop_border < 0:
         parser.error(f"--crop_border {args.crop_border}: must be >= 0")
+    if not (math.isfinite(args.psnr_cap) and args.psnr_cap > 0):  # inf or nan would not fit summary.json
+        parser.error(f"--psnr_cap {args.psnr_cap:g}: must be a finite number of dB above 0")
     args.metrics = tuple(m.strip() for m in args.metrics.split(","))
     unknown = set(args.metrics) - set(scores.METRICS)
     if unknown or "psnr" not in args.metrics:

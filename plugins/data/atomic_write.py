@@ -1,7 +1,8 @@
 """Atomic file writes: a temporary file in the same folder, then a rename.
 
 Readers (and a rerun after a crash) see either the old file or the whole new
-one, never half of it.
+one, never half of it. A process killed mid-write leaves its hidden temporary
+(`.<name>.<random><suffix>`); `leftovers` names them so a later run clears its own.
 """
 from __future__ import annotations
 
@@ -22,12 +23,28 @@ def _file_mode() -> int:
     return 0o666 & ~umask
 
 
+def _temporary_affixes(path: Path) -> tuple[str, str]:
+    """The prefix and suffix of the temporary files atomic_path makes for `path`."""
+    return f".{path.name}.", path.suffix or ".tmp"
+
+
+def leftovers(path: str | os.PathLike) -> list[Path]:
+    """Temporaries of `path` that a killed writer left beside it (hidden files, never inputs)."""
+    path = Path(path)
+    prefix, suffix = _temporary_affixes(path)
+    if not path.parent.is_dir():
+        return []
+    return sorted(p for p in path.parent.iterdir() if p.name.startswith(prefix) and p.name.endswith(suffix)
+                  and len(p.name) > len(prefix) + len(suffix))
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` if the block succeeds."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
+    prefix, suffix = _temporary_affixes(path)
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)

@@ -7,11 +7,15 @@ when no value exceeds 1, else 0..255, else 0..65535). PIL already reads
 16-bit RGB(A) PNGs as 8-bit. Every file is decoded fully, so a truncated one
 raises here (OSError) rather than later. With `upright`, a photo's EXIF
 orientation is applied first, as viewers show it. save_png writes a PNG
-atomically (atomic_write), so no reader sees half a file.
+atomically (atomic_write), so no reader sees half a file. load_picture keeps
+what restoring colour channels must give back: the alpha channel (or a
+palette's transparency) and whether the file was grayscale.
 """
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -57,6 +61,39 @@ def load_rgb(path: str | os.PathLike, upright: bool = False) -> Image.Image:
     """A file fully decoded as 8-bit RGB (see load_8bit)."""
     img = load_8bit(path, upright)
     return img if img.mode == "RGB" else img.convert("RGB")
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A file's pixels as 8-bit RGB, plus what RGB drops: its alpha (or transparency) and its grayness."""
+
+    rgb: np.ndarray  # HxWx3 uint8
+    alpha: Optional[np.ndarray]  # HxW uint8 as the file holds it; None when it has none
+    gray: bool  # a single-channel file ('1', 'L', 'LA', 16-bit or float gray)
+    frames: int  # frames in the file (animated GIF, WebP, multi-page TIFF); only the first is read
+
+    def like_file(self, rgb: np.ndarray) -> Image.Image:
+        """An HxWx3 uint8 result in the file's own kind: 'L' when it was gray, with its alpha put back."""
+        image = Image.fromarray(rgb)
+        if self.gray:
+            image = image.convert("L")
+        if self.alpha is not None:
+            image.putalpha(Image.fromarray(self.alpha))
+        return image
+
+
+def load_picture(path: str | os.PathLike, upright: bool = False) -> Picture:
+    """A file fully decoded (see load_8bit) with its alpha and grayness kept beside the RGB pixels."""
+    with Image.open(path) as img:
+        img.load()
+        frames = getattr(img, "n_frames", 1)
+        if upright:
+            img = ImageOps.exif_transpose(img)
+        has_alpha = "A" in img.getbands() or "a" in img.getbands() or "transparency" in img.info
+        alpha = np.asarray(img.convert("RGBA"))[..., 3].copy() if has_alpha else None
+        gray = img.getbands() in (("1",), ("L",), ("L", "A"), ("I",), ("F",), ("L", "a"))
+        rgb = to_8bit(img.convert("L") if img.mode in ("LA", "La") else img)
+    return Picture(np.asarray(rgb.convert("RGB") if rgb.mode != "RGB" else rgb), alpha, gray, frames)
 
 
 def save_png(path: str | os.PathLike, image: Image.Image | np.ndarray, optimize: bool = False) -> None:

@@ -22,6 +22,8 @@ FILTERS = {
     "bicubic": Image.Resampling.BICUBIC,
     "lanczos": Image.Resampling.LANCZOS,
 }
+# more blocks per side than any image has pixels: refused before a range of them is built in memory
+MAX_PIXEL_SIZE = 65536
 DEFAULT_DOWN = "bilinear"
 DEFAULT_UP = "nearest"
 
@@ -35,7 +37,8 @@ class Chooser(Protocol):
 def parse_pixel_size(spec: str | int) -> tuple[int, ...]:
     """Every size a spec allows, ascending: '64', '48:128' (inclusive) or '64,85,128'.
 
-    Raises ValueError naming the spec when it does not parse or a size is < 1.
+    Raises ValueError naming the spec when it does not parse, a size is < 1 or above MAX_PIXEL_SIZE
+    (checked before a range is built).
     """
     text = str(spec).strip()
     try:
@@ -43,15 +46,19 @@ def parse_pixel_size(spec: str | int) -> tuple[int, ...]:
             low, high = (int(part) for part in text.split(":"))
             if low > high:
                 raise ValueError(f"pixel size range {text!r} runs backwards (MIN:MAX with MIN <= MAX)")
+            if high > MAX_PIXEL_SIZE:
+                raise ValueError(f"pixel size range {text!r} goes above {MAX_PIXEL_SIZE} blocks per side")
             sizes = tuple(range(low, high + 1))
         else:
             sizes = tuple(sorted({int(part) for part in text.split(",")}))
     except ValueError as err:
-        if "backwards" in str(err):
+        if "backwards" in str(err) or "goes above" in str(err):
             raise
         raise ValueError(f"pixel size {text!r} does not parse: use N, MIN:MAX or N,M,...") from None
     if sizes[0] < 1:
         raise ValueError(f"pixel size {text!r} has a size below 1")
+    if sizes[-1] > MAX_PIXEL_SIZE:
+        raise ValueError(f"pixel size {text!r} has a size above {MAX_PIXEL_SIZE} blocks per side")
     return sizes
 
 

@@ -11,14 +11,19 @@ training, no upstream checkout needed); a run's network and options come
 from its train_opt.txt. The grid of each image (block size, offset) is detected, the image is rescaled so
 its blocks match the ones the model trained on, restored in overlapping tiles
 and resized back. --region restores only rectangles of an otherwise sharp
-photo; --region auto finds them (every mosaic, each on its own grid). Exit
+photo; --region auto finds them (every mosaic, each on its own grid). Colour
+channels are restored; an alpha channel (or a palette's transparency) is
+carried through unchanged, and a grayscale file comes back grayscale. Exit
 status: 0 all restored, 1 some skipped (each said why), 2 a bad command line
 (nothing done).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import math
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +33,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from plugins import cli
-from plugins.data import image_io
+from plugins.data import atomic_write, image_io
 from plugins.restore import pipeline as pixel_restore
 from plugins.restore import generators as restoration
 from plugins.restore import loading
@@ -36,6 +41,7 @@ from plugins.restore import tiling
 
 OUTPUT_SUFFIXES = ("_restored.png", "_compare.png", "_mask.png")  # what this tool writes; skipped in input folders
 MANY_TILES = 4  # more tiles than this get their own progress bar
+MIN_TILE = 2 * tiling.DEFAULT_OVERLAP  # a smaller --tile would be all overlap (and thousands of tiles)
 
 
 class CommandLineError(cli.UserError):
@@ -84,8 +90,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.regions = [pixel_restore.parse_region(text) for text in args.region if text != "auto"]
     except ValueError as err:
         parser.error(str(err))
-    if args.tile < 1:
-        parser.error(f"--tile {args.tile}: must be >= 1")
+    if args.tile < MIN_TILE:
+        parser.error(f"--tile {args.tile}: must be >= {MIN_TILE} (tiles overlap by {tiling.DEFAULT_OVERLAP})")
     block_flag = "--block_size"
     if args.old_block_size is not None:
         print("restore: --pixel_size was renamed to --block_size (pixels per block; the dataset mode's "
@@ -93,8 +99,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         if args.block_size is not None:
             parser.error("--pixel_size is the old name of --block_size: give one of them")
         args.block_size, block_flag = args.old_block_size, "--pixel_size"
-    if args.block_size is not None and args.block_size < 1:
-        parser.error(f"{block_flag} {args.block_size:g}: must be >= 1")
+    if args.block_size is not None and not (math.isfinite(args.block_size) and args.block_size >= 1):
+        parser.error(f"{block_flag} {args.block_size:g}: must be a number >= 1")
     if args.model_block is not None and args.model_block < 1:
         parser.error(f"--model_block {args.model_block}: must be >= 1")
     if args.model is not None and args.name is not None:
@@ -126,22 +132,38 @@ def tile_model(net: torch.nn.Module, opt: argparse.Namespace, device: torch.devi
 
 
 def gather_inputs(inputs: list[str]) -> tuple[list[Path], list[tuple[str, str, str]]]:
-    """Image files named or found in named folders (sorted), and (input, kind, reason) for the rest."""
+    """Image files named or found in named folders (sorted; hidden files, such as a killed write's
+    temporary, and this tool's outputs left out), each file once however often it is named, and
+    (input, kind, reason) for the rest."""
     extensions = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
-    files, missing = [], []
+    files, missing, seen = [], [], set()
     for name in inputs:
         path = Path(name)
         if path.is_dir():
             found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in extensions
-                           and not p.name.endswith(OUTPUT_SUFFIXES))
+                           and not p.name.endswith(OUTPUT_SUFFIXES) and not p.name.startswith("."))
             if not found:
                 missing.append((name, "empty folder", "no images in this folder"))
-            files += found
         elif path.is_file():
-            files.append(path)
+            found = [path]
         else:
+            found = []
             missing.append((name, "missing", "no such file or folder"))
+        for file in found:
+            if file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
     return files, missing
+
+
+def check_out(out: str) -> None:
+    """Make the output folder and prove it writable before any work; CommandLineError naming --out."""
+    try:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as err:
+        raise CommandLineError(f"--out {out}: not a folder this user can write ({err.strerror or err})") from None
 
 
 def output_paths(path: Path, args: argparse.Namespace) -> list[Path]:
@@ -164,21 +186,30 @@ def output_conflict(path: Path, args: argparse.Namespace, inputs: set[Path],
 
 def restore_file(path: Path, args: argparse.Namespace, model: tiling.Model, settings: pixel_restore.Settings,
                  on_tile: Callable[[int, int], None]) -> pixel_restore.Restored:
-    """Restore one file and write its outputs; raises ValueError/OSError/RuntimeError with the reason."""
-    arr = np.asarray(image_io.load_rgb(path, upright=True))  # fully decoded: truncation shows here
+    """Restore one file and write its outputs; raises ValueError/OSError/RuntimeError with the reason.
+
+    The colour channels are restored; alpha goes back unchanged and a gray file is written gray
+    (image_io.Picture.like_file); an animated file's first frame is restored, and the note says so."""
+    picture = image_io.load_picture(path, upright=True)  # fully decoded: truncation shows here
+    arr = picture.rgb
     if args.auto:
         done = pixel_restore.restore_auto(arr, model, settings, on_tile)
     elif args.regions:
         done = pixel_restore.restore_regions(arr, args.regions, model, settings, on_tile)
     else:
         done = pixel_restore.restore_array(arr, model, settings, on_tile)
-    targets = iter(output_paths(path, args))
-    image_io.save_png(next(targets), done.image)
+    targets = output_paths(path, args)
+    for leftover in (found for target in targets for found in atomic_write.leftovers(target)):
+        leftover.unlink(missing_ok=True)  # a killed earlier run's temporary of this very output
+    outputs = iter(targets)
+    image_io.save_png(next(outputs), picture.like_file(done.image))
     if args.compare:
         gap = np.full((arr.shape[0], 8, 3), 255, dtype=np.uint8)
-        image_io.save_png(next(targets), np.concatenate([arr, gap, done.image], axis=1))
+        image_io.save_png(next(outputs), np.concatenate([arr, gap, done.image], axis=1))
     if args.save_mask:
-        image_io.save_png(next(targets), restored_mask(arr.shape[:2], done.regions))
+        image_io.save_png(next(outputs), restored_mask(arr.shape[:2], done.regions))
+    if picture.frames > 1:
+        done = dataclasses.replace(done, note=f"{done.note}; the first of its {picture.frames} frames only")
     return done
 
 
@@ -252,6 +283,8 @@ def run(args: argparse.Namespace) -> int:
     model = tile_model(net, opt, device)
 
     files, missing = gather_inputs(args.inputs)
+    if files:
+        check_out(args.out)
     skipped = list(missing)
     for name, _, reason in skipped:
         print(f"skipped {name}: {reason}", file=sys.stderr)

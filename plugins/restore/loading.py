@@ -15,6 +15,7 @@ import contextlib
 import io
 import json
 import pickle
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,8 +62,10 @@ def read_state(path: Path, what: str) -> dict:
     """A checkpoint's tensors by name, loaded weights-only; ModelError naming `what` for anything else
     (a text or HTML file, a pickle with code in it, a truncated download, a dict of non-tensors)."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many kinds for a file that is not a checkpoint (IndexError for text)
+        with warnings.catch_warnings():  # e.g. "Detected pickle protocol 4": the one line below says it all
+            warnings.simplefilter("ignore")
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - garbage makes the weights-only unpickler raise anything (KeyError...)
         kind = "not a weights-only PyTorch checkpoint" if isinstance(err, pickle.UnpicklingError) else "unreadable"
         # torch's own hint (load with weights_only=False) would run code from the file: not repeated here
         raise ModelError(f"{what}: {path} is {kind} ({type(err).__name__})") from None
@@ -71,7 +74,7 @@ def read_state(path: Path, what: str) -> dict:
     return state
 
 
-def build(opt: argparse.Namespace, what: str) -> torch.nn.Module:
+def build(opt: argparse.Namespace, what: str, described_by: str = "its options") -> torch.nn.Module:
     """The generator `opt` describes: ours without upstream, upstream's through its define_G."""
     own = restoration.own_generator(opt)
     if own is not None:
@@ -86,20 +89,25 @@ def build(opt: argparse.Namespace, what: str) -> torch.nn.Module:
         with contextlib.redirect_stdout(io.StringIO()):  # upstream prints its weight initialisation
             return restoration.define_generator(opt, networks)
     except (NotImplementedError, AttributeError, ValueError) as err:
-        raise ModelError(f"{what}: its options describe no generator we can build: {err}") from None
+        raise ModelError(f"{what}: {described_by} describes no generator we can build: {err}") from None
 
 
 def assemble(opt: argparse.Namespace, state: dict, block: tuple[int, str], label: str, what: str,
-             device: torch.device) -> Loaded:
-    """Build, load and place a generator (eval mode, like test.py --eval)."""
-    net = build(opt, what)
+             device: torch.device, described_by: str = "its options") -> Loaded:
+    """Build, load and place a generator (eval mode, like test.py --eval); ModelError for a model that
+    does not map RGB to RGB (--input_nc/--output_nc other than 3: restoring takes and gives colour)."""
+    channels = (getattr(opt, "input_nc", 3), getattr(opt, "output_nc", 3))
+    if channels != (3, 3):
+        raise ModelError(f"{what}: the model maps {channels[0]} channel(s) to {channels[1]}; restoring needs a "
+                         "colour model (--input_nc 3 --output_nc 3, upstream's default)")
+    net = build(opt, what, described_by)
     if hasattr(state, "_metadata"):
         del state._metadata
     try:
         net.load_state_dict(state)
     except RuntimeError as err:
         first = str(err).strip().splitlines()[0]
-        raise ModelError(f"{what}: the weights do not fit the generator its options describe "
+        raise ModelError(f"{what}: the checkpoint does not fit the generator {described_by} describes "
                          f"(netG {opt.netG}, ngf {opt.ngf}, norm {getattr(opt, 'norm', '?')}): {first}") from None
     return Loaded(net.to(device).eval(), opt, block[0], block[1], label)
 
@@ -117,25 +125,28 @@ def bundled(device: torch.device) -> Loaded:
     try:
         state = read_state(BUNDLED_WEIGHTS, "the bundled model")
         return assemble(opt, state, (opt.crop_size, f"{opt.crop_size} px blocks (its model card)"),
-                        "the bundled model", "the bundled model", device)
+                        "the bundled model", "the bundled model", device, "its model card")
     except ModelError as err:
         raise ModelError(f"{err}: {REINSTALL}") from None
 
 
 def from_options(opt: argparse.Namespace, weights: Path, what: str, label: str, model_block: int | None,
-                 device: torch.device) -> Loaded:
+                 device: torch.device, described_by: str = "train_opt.txt") -> Loaded:
     """A generator from options and a weights file; --model_block overrides the trained block size."""
     try:
         block = ((model_block, f"{model_block} px blocks (--model_block)") if model_block
                  else run_options.model_block(opt))
     except ValueError as err:
         raise ModelError(f"{what}: {err}") from None
-    return assemble(opt, read_state(weights, what), block, label, what, device)
+    return assemble(opt, read_state(weights, what), block, label, what, device, described_by)
 
 
 def from_run(checkpoints_dir: str, name: str, epoch: str, model_block: int | None, device: torch.device) -> Loaded:
     """A trained run's generator (--name, --checkpoints_dir, --epoch as upstream)."""
     run_dir = Path(checkpoints_dir) / name
+    if Path(name).is_absolute() or ".." in Path(name).parts or not name.strip("./"):
+        # upstream joins them as given and would read outside; a run is one of --checkpoints_dir's folders
+        raise ModelError(f"--name {name}: a run's name is a folder inside --checkpoints_dir ({checkpoints_dir})")
     if not run_dir.is_dir():
         raise ModelError(f"--name {name}: no run folder {run_dir} (see --checkpoints_dir)")
     path = checkpoint_files.net_file(run_dir, epoch)
@@ -167,4 +178,5 @@ def from_file(path: Path, model_block: int | None, device: torch.device) -> Load
     else:
         raise ModelError(f"{what}: neither a model card {card.name} nor a train_opt.txt beside it tells "
                          "which generator it holds")
-    return from_options(opt, path, what, path.name, model_block, device)
+    return from_options(opt, path, what, path.name, model_block, device,
+                        "its model card" if card.is_file() else "train_opt.txt")

@@ -23,6 +23,8 @@ from plugins.restore import mosaics, tiling
 
 Region = tuple[int, int, int, int]  # x, y, width, height
 CONTEXT_BLOCKS = 3  # blocks of photo around a found mosaic that the model sees (never written back)
+MIN_BLOCKS = 6  # a whole image shows at least this many blocks along its longer side (else: a blob)
+MAX_MODEL_PIXELS = 10 ** 8  # an image blown up to the model's blocks is refused above this (memory)
 
 
 class NoGrid(ValueError):
@@ -55,10 +57,20 @@ class Restored:
     regions: tuple[Region, ...] = ()  # the rectangles restored; empty: the whole image
 
 
-def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str]:
-    """The grid to restore on and a note on it; NoGrid when there is none and nothing overrides that."""
+def check_block(block: float, width: int, height: int, min_blocks: int, source: str) -> None:
+    """ValueError when a width x height image cannot hold blocks of `block` pixels: not one whole block
+    across its shorter side, or fewer than `min_blocks` along its longer side."""
+    if block > min(width, height) or block * min_blocks > max(width, height):
+        need = f"at least {min_blocks} along its longer side and one across" if min_blocks > 1 else "one across"
+        raise ValueError(f"{source} {block:g}: a {width}x{height} image holds too few such blocks ({need})")
+
+
+def find_grid(arr: np.ndarray, settings: Settings, min_blocks: int = MIN_BLOCKS) -> tuple[pixel_grid.Grid, str]:
+    """The grid to restore on and a note on it; NoGrid when there is none and nothing overrides that,
+    ValueError for a given block size the image cannot hold (check_block)."""
     height, width = arr.shape[:2]
     if settings.block_size is not None:
+        check_block(settings.block_size, width, height, min_blocks, "--block_size")
         grid = pixel_grid.snap(pixel_grid.detect_grid(arr, settings.block_size), width, height)
         return grid, f"{grid.describe()} (--block_size)"
     grid = pixel_grid.detect_grid(arr)
@@ -74,6 +86,7 @@ def find_grid(arr: np.ndarray, settings: Settings) -> tuple[pixel_grid.Grid, str
     if not settings.force:
         raise NoGrid(f"{why}; --force restores it anyway, --block_size N gives its block size")
     block = float(settings.model_block)
+    check_block(block, width, height, min_blocks, "--force: the model's block size")
     return pixel_grid.Grid(block, 0.0, block, 0.0, grid.strength), f"{why}; --force: taken as {block:g} px blocks"
 
 
@@ -89,18 +102,24 @@ def _map_back(restored: np.ndarray, grid: pixel_grid.Grid, width: int, height: i
 
 
 def restore_array(arr: np.ndarray, model: tiling.Model, settings: Settings,
-                  on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
-    """Restore a whole HxWx3 uint8 image; raises NoGrid (see find_grid)."""
-    grid, note = find_grid(arr, settings)
+                  on_tile: Optional[Callable[[int, int], None]] = None, min_blocks: int = MIN_BLOCKS) -> Restored:
+    """Restore a whole HxWx3 uint8 image; raises NoGrid (see find_grid), ValueError for blocks the image
+    cannot hold (check_block)."""
+    grid, note = find_grid(arr, settings, min_blocks)
     return restore_on_grid(arr, grid, note, model, settings, on_tile)
 
 
 def restore_on_grid(arr: np.ndarray, grid: pixel_grid.Grid, note: str, model: tiling.Model, settings: Settings,
                     on_tile: Optional[Callable[[int, int], None]] = None) -> Restored:
-    """Restore a whole HxWx3 uint8 image on a grid given in its coordinates; `note` says what the grid is."""
+    """Restore a whole HxWx3 uint8 image on a grid given in its coordinates; `note` says what the grid is.
+    ValueError for a model-space image over MAX_MODEL_PIXELS, before any allocation of that size."""
     height, width = arr.shape[:2]
     low = pixel_grid.low_res(arr, grid)
     block = settings.model_block
+    if low.shape[0] * low.shape[1] * block * block > MAX_MODEL_PIXELS:
+        raise ValueError(f"{width}x{height} with {grid.describe()} is {low.shape[1] * block}x{low.shape[0] * block} "
+                         f"pixels at the model's {block} px blocks (over {MAX_MODEL_PIXELS:.0e}): "
+                         "a smaller --model_block or a larger --block_size")
     tiles = 1
     for length in (low.shape[0] * block, low.shape[1] * block):
         tiles *= len(tiling.plan_axis(length, block, settings.multiple, settings.tile, settings.overlap).origins)
@@ -142,7 +161,7 @@ def restore_regions(arr: np.ndarray, regions: Sequence[Region], model: tiling.Mo
     notes, tiles = [], 0
     for x, y, w, h in regions:
         try:
-            done = restore_array(arr[y:y + h, x:x + w], model, settings, on_tile)
+            done = restore_array(arr[y:y + h, x:x + w], model, settings, on_tile, min_blocks=1)
         except NoGrid as err:
             raise NoGrid(f"region {x},{y},{w},{h}: {err}") from None
         out[y:y + h, x:x + w] = done.image

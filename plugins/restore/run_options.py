@@ -57,6 +57,7 @@ def model_block(opt: argparse.Namespace) -> tuple[int, str]:
         raise ValueError("train_opt.txt has no pixel_size (not a --dataset_mode pixelated run): "
                          "give --model_block, the block size in pixels the model was trained on")
     sizes = pixelation.parse_pixel_size(opt.pixel_size)
+    pixelation.check_pixel_sizes(sizes, opt.crop_size, str(opt.pixel_size))
     blocks = [opt.crop_size / size for size in sizes]
     source = f"pixel_size {opt.pixel_size} on crop_size {opt.crop_size}"
     if len(sizes) == 1:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from plugins import cli
 from plugins.evaluation import tables
-from plugins.sweep import checkpoints
+from plugins.sweep import checkpoints, folder_lock
 from plugins.sweep.plan import (PlanError, Run, Training, branch_last_epochs, check_flags, epochs_trained,
                                 load_grid_file, lr_steps_at_epoch_start, parse_flags, parse_grid_arg, parse_values,
                                 plan_runs, plan_trainings, resume_point)
@@ -248,8 +248,15 @@ def sweep(argv: list[str] | None = None) -> Outcome:
     if args.dry_run:  # a plan changes nothing on disk: no links, no folders
         print_plan(runs, trainings, jobs, slots[0])
         return Outcome(0, [], sweep_dir)
-    link.link(Path(jobs[0].upstream))
     sweep_dir.mkdir(parents=True, exist_ok=True)
+    with folder_lock.hold(sweep_dir):  # a second sweep on this folder would train into the same runs
+        return run_planned(args, runs, trainings, jobs, slots, sweep_dir)
+
+
+def run_planned(args: argparse.Namespace, runs: list[Run], trainings: list[Training], jobs: list[Job], slots: list[str],
+                sweep_dir: Path) -> Outcome:
+    """Train, test and tabulate a checked plan in `sweep_dir` (whose lock the caller holds)."""
+    link.link(Path(jobs[0].upstream))
     tables.write_json(sweep_dir / "plan.json", {"runs": [asdict(r) for r in runs],
                                                   "trainings": [asdict(t) for t in trainings]})
     if args.launcher == "local":

@@ -178,14 +178,19 @@ def plan_runs(base: dict, grid: dict, repeats: int, test_epochs: list[int] | Non
         axes = dict(zip(grid, point))
         flags = {**base, **axes}
         try:
-            total = int(flags.get("n_epochs", defaults["n_epochs"])) + \
+            n_epochs, decay = int(flags.get("n_epochs", defaults["n_epochs"])), \
                 int(flags.get("n_epochs_decay", defaults["n_epochs_decay"]))
+            total = n_epochs + decay
             fixed = int(flags["save_epoch_freq"]) if "save_epoch_freq" in flags else None
             freq = fixed if fixed is not None else int(defaults.get("save_epoch_freq", 5))
         except ValueError:
             raise PlanError(f"n_epochs, n_epochs_decay and save_epoch_freq must be integers: {axes}") from None
         if freq < 1:
             raise PlanError(f"--save_epoch_freq {freq}: must be at least 1")
+        if n_epochs < 1 or decay < 0:
+            raise PlanError(f"n_epochs {n_epochs}, n_epochs_decay {decay}"
+                            f"{f' (--grid {axes})' if axes else ''}: n_epochs must be at least 1, "
+                            "n_epochs_decay at least 0")
         if test_epochs:
             epochs = [e for e in sorted(set(test_epochs)) if 1 <= e <= total]
         else:

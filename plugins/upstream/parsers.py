@@ -40,8 +40,9 @@ FLAVOURS = {GPU_IDS: "--gpu_ids and visdom, e19f22f and before", TORCHRUN: "torc
 PER_RUN_FLAGS = ("name", "checkpoints_dir", "epoch", "continue_train", "epoch_count")
 # ... and those it needs train.py to take: the schedule, which the sweep sets per run too
 DRIVEN_FLAGS = (*PER_RUN_FLAGS, "n_epochs", "n_epochs_decay", "save_epoch_freq")
-# the user's flags it refuses: those it sets per run, test.py's results folder and the device flag
-MANAGED_FLAGS = (*PER_RUN_FLAGS, "results_dir", GPU_IDS)
+# the user's flags it refuses: those it sets per run, test.py's results folder, the device flag and
+# --suffix (it renames every run's folder, which the sweep then cannot find)
+MANAGED_FLAGS = (*PER_RUN_FLAGS, "results_dir", GPU_IDS, "suffix")
 PLUGIN_DIR = Path(__file__).resolve().parent
 
 

@@ -58,7 +58,7 @@ class PixelatedDataset(BaseDataset):
                             help='photo: each image is the target; aligned: A|B images, the target half is used; '
                                  'auto: aligned when width == 2 x height')
         parser.add_argument('--pixel_skip_bad', action='store_true',
-                            help='skip (and list) unreadable images instead of stopping')
+                            help='skip (and list) unreadable images, and those too small for a sample, instead of stopping')
         parser.add_argument('--pixel_repeat', type=int, default=1,
                             help='training samples per image per epoch; with --preprocess crop on whole photos each '
                                  'one is a fresh random crop')
@@ -108,7 +108,7 @@ class PixelatedDataset(BaseDataset):
         paths = sorted(make_dataset(self.dir, opt.max_dataset_size))
         self.paths, self.bad = self._readable(paths, opt.pixel_skip_bad)
         if not self.paths:
-            raise SystemExit(f'error: no images under {self.dir}' + (f' ({len(self.bad)} unreadable)' if self.bad else ''))
+            raise SystemExit(f'error: no images under {self.dir}' + (f' ({self.skipped_counts()})' if self.bad else ''))
         if opt.pixel_repeat < 1:
             raise SystemExit(f'error: --pixel_repeat {opt.pixel_repeat}: must be at least 1')
         # pix2pix feeds input['B'] to the generator when the direction is BtoA
@@ -166,6 +166,14 @@ class PixelatedDataset(BaseDataset):
             print(f'skipped {what} {path}: {detail}')
         return good, [(path, f'{what}: {detail}') for path, (what, detail) in bad]
 
+    def skipped_counts(self):
+        """'2 unreadable image, 1 image smaller than --crop_size': the skipped files by why (not all are broken)."""
+        kinds = {}
+        for _, reason in self.bad:
+            what = reason.split(':')[0]
+            kinds[what] = kinds.get(what, 0) + 1
+        return ', '.join(f'{n} {what}' for what, n in kinds.items())
+
     def target_box(self, size):
         """The target's (left, top, right, bottom) in an image of `size`: the whole image, or the
         target half of an A|B image."""
@@ -208,7 +216,7 @@ class PixelatedDataset(BaseDataset):
             except OSError as err:
                 if not self.opt.pixel_skip_bad:
                     raise
-                self.bad.append((path, str(err)))
+                self.bad.append((path, f'unreadable image: {err}'))
                 print(f'skipped {err}; serving another image', flush=True)
         raise OSError(f'no image under {self.dir} could be decoded')
 

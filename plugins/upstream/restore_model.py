@@ -16,10 +16,11 @@ files. It adds:
 - `--netG srnet_<N>blocks`: a generator sized for restoration (plugins.restore.generators);
 - `--val_dataroot DIR`: validation on other photos after every epoch into
   val_log.csv beside the checkpoints, and `--save_best` keeps best_net_*.pth
-  (so `test.py --epoch best` loads the best epoch).
+  (so `test.py --epoch best` loads the best epoch). Under DDP only rank 0
+  validates and writes, once per epoch (plugins.upstream.epoch_end says how
+  the epoch's end is found on both upstreams).
 Works with the pinned upstream and the newest one (DDP, no --gpu_ids).
 """
-import math
 import os
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from plugins.data import scaling
 from plugins.restore import generators as restoration
 from plugins.evaluation import scores
 from plugins.evaluation import validation
+from plugins.upstream import epoch_end
 
 
 class RestoreModel(BaseModel):
@@ -97,7 +99,9 @@ class RestoreModel(BaseModel):
             self.vis = visdom.Visdom(server=opt.display_server, port=opt.display_port, env=opt.display_env,
                                      raise_exceptions=False)
         self.val_pairs = self._val_pairs(opt) if self.isTrain and opt.val_dataroot else None
-        self.epoch, self.epoch_batches = getattr(opt, 'epoch_count', 1), 0  # the epoch being trained
+        self.epoch_ends = (epoch_end.EpochEnds(getattr(opt, 'epoch_count', 1),
+                                               min(opt.pixel_epoch_size, opt.max_dataset_size), opt.batch_size)
+                           if self.val_pairs is not None else None)
 
     @staticmethod
     def _val_pairs(opt):
@@ -166,31 +170,34 @@ class RestoreModel(BaseModel):
         self.backward_G()
         self.optimizer_G.step()
         self.images_seen += self.real_A.size(0)
-        self._count_epoch()
+        if self.epoch_ends is not None:
+            self._validate_ended(self.epoch_ends.after_batch())
 
-    def _count_epoch(self):
-        """Validate after the last batch of each epoch (the pixelated dataset tells the epoch's size)."""
-        if self.val_pairs is None:
-            return
-        self.epoch_batches += 1
-        size = min(self.opt.pixel_epoch_size, self.opt.max_dataset_size)
-        if self.epoch_batches >= math.ceil(size / self.opt.batch_size):
-            self.validate(self.epoch)
-            self.epoch, self.epoch_batches = self.epoch + 1, 0
+    def update_learning_rate(self):
+        """Upstream's lr step; first, validate the epoch whose batches came before it (epoch_end)."""
+        if self.epoch_ends is not None:
+            self._validate_ended(self.epoch_ends.at_lr_update())
+        BaseModel.update_learning_rate(self)
+
+    def _validate_ended(self, epoch):
+        """Validate `epoch` when it just ended on this process (the main one)."""
+        if epoch is not None:
+            self.validate(epoch)
 
     def validate(self, epoch):
         """Score G on the validation crops; log, print, plot, and keep the best epoch's networks."""
-        was_training = self.netG.training
-        self.netG.eval()
+        net = getattr(self.netG, 'module', self.netG)  # DDP's wrapper would wait for the other ranks
+        was_training = net.training
+        net.eval()
         fakes, inputs = [], []
         with torch.no_grad():
             for pair in self.val_pairs:
                 real_a = scaling.as_dataset_input(pair.real_a)[None]
                 real_a = real_a.to(self.device)
-                fake = restoration.restore(self.netG, real_a, self.opt, [(pair.pixel_size, pair.pixel_size)])
+                fake = restoration.restore(net, real_a, self.opt, [(pair.pixel_size, pair.pixel_size)])
                 fakes.append(scaling.to_uint8(fake[0].permute(1, 2, 0)))
                 inputs.append(scaling.to_uint8(real_a[0].permute(1, 2, 0)))
-        self.netG.train(was_training)
+        net.train(was_training)
         means = validation.score(fakes, inputs, self.val_pairs)
         row = validation.append_epoch(Path(self.save_dir) / 'val_log.csv', epoch, means)
         print(f'validation epoch {epoch}: '
