@@ -74,7 +74,7 @@ def read_state(path: Path, what: str) -> dict:
     return state
 
 
-def build(opt: argparse.Namespace, what: str, described_by: str = "its options") -> torch.nn.Module:
+def build(opt: argparse.Namespace, what: str) -> torch.nn.Module:
     """The generator `opt` describes: ours without upstream, upstream's through its define_G."""
     own = restoration.own_generator(opt)
     if own is not None:
@@ -89,7 +89,7 @@ def build(opt: argparse.Namespace, what: str, described_by: str = "its options")
         with contextlib.redirect_stdout(io.StringIO()):  # upstream prints its weight initialisation
             return restoration.define_generator(opt, networks)
     except (NotImplementedError, AttributeError, ValueError) as err:
-        raise ModelError(f"{what}: {described_by} describes no generator we can build: {err}") from None
+        raise ModelError(f"{what}: its options describe no generator we can build: {err}") from None
 
 
 def assemble(opt: argparse.Namespace, state: dict, block: tuple[int, str], label: str, what: str,
@@ -100,7 +100,7 @@ def assemble(opt: argparse.Namespace, state: dict, block: tuple[int, str], label
     if channels != (3, 3):
         raise ModelError(f"{what}: the model maps {channels[0]} channel(s) to {channels[1]}; restoring needs a "
                          "colour model (--input_nc 3 --output_nc 3, upstream's default)")
-    net = build(opt, what, described_by)
+    net = build(opt, what)
     if hasattr(state, "_metadata"):
         del state._metadata
     try:
