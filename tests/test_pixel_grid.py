@@ -171,6 +171,7 @@ def smooth_photo(kind: str) -> Image.Image:
 @pytest.mark.parametrize("block, down, dx, dy, quality", [
     (4.0, BOX, 0, 0, None), (4.0, BILINEAR, 3, 1, 85), (4.6, BOX, 1, 3, 90), (6.0, BOX, 3, 2, 75),
     (8.0, BOX, 5, 2, None), (8.0, BILINEAR, 2, 6, 85),
+    (8.0, BOX, 0, 0, None),  # from the corner: its every edge lies on JPEG's own block edges
 ])
 def test_grid_of_smooth_photos_is_found(kind, block, down, dx, dy, quality):
     """Issue 19: smooth photos with 4-8 px blocks were refused (strength 0.00); blocks are square."""

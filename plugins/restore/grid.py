@@ -280,6 +280,17 @@ def _square_grid(raw: tuple[np.ndarray, np.ndarray], profiles: tuple[np.ndarray,
     return Grid(size, offset_x, size, offset_y, strength)
 
 
+def _square_sizes(raw: tuple[np.ndarray, np.ndarray], fits: tuple[AxisFit, AxisFit], short_side: int) -> list[float]:
+    """Candidate sizes of a square grid: the per-axis fits' and the raw profiles' spectral peaks, from
+    MIN_SQUARE_BLOCK up to the size that leaves MIN_SQUARE_BLOCKS blocks along the shorter side."""
+    largest = short_side / MIN_SQUARE_BLOCKS
+    sizes = [fit.size for fit in fits if math.isfinite(fit.size)]
+    for profile in raw:
+        if largest >= MIN_SQUARE_BLOCK and profile.any():
+            sizes += _candidate_sizes(profile, largest, multiples=2)
+    return [size for size in sizes if MIN_SQUARE_BLOCK <= size <= largest]
+
+
 def detect_grid(arr: np.ndarray, size: float | None = None) -> Grid:
     """The pixel grid of an HxW(xC) image; `size` fixes the block size (pixels) and fits the offset.
 
@@ -295,13 +306,14 @@ def detect_grid(arr: np.ndarray, size: float | None = None) -> Grid:
     if size is not None or grid.found and abs(grid.size_x / grid.size_y - 1) < SQUARE_TOLERANCE:
         return grid
     luma = raw_steps.luma(arr)
-    raw = tuple(raw_steps.without_jpeg_steps(edge_profile(luma, axis, 0), int(JPEG_BLOCK)) for axis in (1, 0))
-    largest = min(arr.shape[:2]) / MIN_SQUARE_BLOCKS
-    sizes = [fit.size for fit in fits if math.isfinite(fit.size)]
-    for profile in raw:
-        if largest >= MIN_SQUARE_BLOCK and profile.any():
-            sizes += _candidate_sizes(profile, largest, multiples=2)
-    square = _square_grid(raw, profiles, [size for size in sizes if MIN_SQUARE_BLOCK <= size <= largest])
+    plain = tuple(edge_profile(luma, axis, 0) for axis in (1, 0))
+    raw = tuple(raw_steps.without_jpeg_steps(profile, int(JPEG_BLOCK)) for profile in plain)
+    square = _square_grid(raw, profiles, _square_sizes(raw, fits, min(arr.shape[:2])))
+    if not square.found:
+        # an 8 px mosaic from the corner lies on JPEG's own block edges, which the raw profiles cancel: look
+        # again with them kept (a grid there must show as clearly as JPEG_STRENGTH asks, see Grid.found)
+        again = _square_grid(plain, profiles, _square_sizes(plain, fits, min(arr.shape[:2])))
+        square = again if again.found else square
     # a per-axis grid that is not square is believed only when no square one shows
     if square.found or grid.found:
         return square
