@@ -36,11 +36,11 @@ FLAGS = {
     "dataset_mode": "pixelated", "model": "restore", "residual": True, "base": "bicubic", "lambda_GAN": "0",
     "netG": "srnet_8blocks", "ngf": "48", "crop_size": "128", "load_size": "128", "preprocess": "crop",
     "pixel_size": "32", "pixel_block": "3.6:9", "pixel_offset": True, "pixel_down": "box,bilinear",
-    "pixel_jpeg": "70:95", "pixel_jpeg_share": "0.3", "pixel_rotate": True, "pixel_repeat": "16",
-    "pixel_train_seed": "0", "batch_size": "8", "lr": "0.0005", "beta1": "0.9", "num_threads": "1",
+    "pixel_jpeg": "70:95", "pixel_jpeg_share": "0.5", "pixel_rotate": True, "pixel_repeat": "16",
+    "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0008", "beta1": "0.9", "num_threads": "1",
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
 }
-EPOCHS, DECAY = 7, 2
+EPOCHS, DECAY = 6, 2
 
 
 def build_photos(data: Path, cache: Path) -> dict[str, int]:
