@@ -66,7 +66,9 @@ def unpack_package(package: str, dest: Path, download: tuple[str, ...] = ("apt-g
     dest.mkdir(parents=True, exist_ok=True)
     try:
         subprocess.run([*download, package], cwd=dest, check=True, capture_output=True, text=True, timeout=1200)
-        deb = max(dest.glob(f"{package}_*.deb"), key=lambda p: p.stat().st_mtime)
+        # apt names it <package>_<version>_<arch>.deb; the newest one of this very package
+        debs = [*dest.glob(f"{package}_*.deb"), *dest.glob(f"{package}.deb")]
+        deb = max(debs, key=lambda p: p.stat().st_mtime)
         subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True, capture_output=True)
     except (OSError, subprocess.SubprocessError, ValueError) as err:
         detail = getattr(err, "stderr", "") or str(err) or "no package file"

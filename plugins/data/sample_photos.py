@@ -9,7 +9,6 @@ apt-get like any Debian package) say it for another camera and subject mix.
 """
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 import skimage
 from PIL import Image
 
-from plugins.data import image_io
+from plugins.data import debian_photos, image_io
 
 DATA_DIR = Path(skimage.__file__).resolve().parent / "data"
 TRAIN_SOURCES = ("astronaut.png", "chelsea.png", "rocket.jpg", "motorcycle_left.png", "ihc.png", "retina.jpg")
@@ -52,8 +51,7 @@ def write_whole_photos(folder: Path, sources: tuple[str, ...] = ALL_PHOTOS) -> l
     return paths
 
 
-class PhotosUnavailable(Exception):
-    """The photos of another source could not be fetched, in one line."""
+PhotosUnavailable = debian_photos.PhotosUnavailable
 
 
 def fetch_other_photos(dest: Path, stems: tuple[str, ...], package: str = OTHER_PACKAGE,
@@ -61,21 +59,16 @@ def fetch_other_photos(dest: Path, stems: tuple[str, ...], package: str = OTHER_
     """The photos `stems` of a Debian package as PNGs in `dest`, short side OTHER_SHORT_SIDE.
 
     Downloads the package file with `apt-get download` (no root, nothing
-    installed) and unpacks it with dpkg-deb; photos already in `dest` are reused.
+    installed) and unpacks it with dpkg-deb (debian_photos.unpack_package);
+    photos already in `dest` are reused.
     """
     dest = dest.resolve()
     wanted = [dest / f"{stem}.png" for stem in stems]
     if all(p.exists() for p in wanted):
         return wanted
     with tempfile.TemporaryDirectory() as tmp:
-        try:
-            subprocess.run([*download, package], cwd=tmp, check=True, capture_output=True, text=True, timeout=600)
-            deb = next(Path(tmp).glob("*.deb"))
-            subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True, capture_output=True)
-        except (OSError, subprocess.SubprocessError, StopIteration) as err:
-            detail = getattr(err, "stderr", "") or str(err) or "no package file"
-            raise PhotosUnavailable(f"could not fetch Debian package {package}: {detail.strip()[-200:]}") from None
-        found = {p.stem: p for p in (Path(tmp) / "x").rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
+        root = debian_photos.unpack_package(package, Path(tmp), download)
+        found = {p.stem: p for p in root.rglob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png")}
         missing = [stem for stem in stems if stem not in found]
         if missing:
             raise PhotosUnavailable(f"Debian package {package} lacks {', '.join(missing)}")
