@@ -47,6 +47,8 @@ class Photo:
         parts = Path(inner).parts
         # plasma wallpapers are <name>/contents/images/<size>.jpg: the folder is the name
         name = parts[-4] if "contents" in parts else Path(inner).stem
+        if CONTAINER in self.member:  # two containers may hold a photo of the same name (a horse, a giraffe)
+            name = f"{Path(self.member.split(CONTAINER)[0]).stem}_{name}"
         return f"{self.package}_{name}"
 
 
