@@ -58,9 +58,7 @@ def make_case(photo: Image.Image, case: tuple, rng: np.random.Generator) -> tupl
     y = int(rng.integers(0, photo.height - big_h + 1))
     patch = photo.crop((x, y, x + big_w, y + big_h))
     made, _ = mosaic.pixelate_like_editor(patch, block, down)
-    low = patch.resize((mosaic.cells(big_w, block), mosaic.cells(big_h, block)), Image.Resampling.BOX
-                       if down == "box" else Image.Resampling.BILINEAR)
-    bicubic = low.resize(patch.size, Image.Resampling.BICUBIC)
+    bicubic = mosaic.shrink(patch, block, down).resize(patch.size, Image.Resampling.BICUBIC)
     window = (dx, dy, dx + width, dy + height)
     made, bicubic, real = (img.crop(window) for img in (made, bicubic, patch))
     if jpeg_quality:

@@ -32,9 +32,7 @@ PHOTO = Path(__file__).parent / "fixtures" / "wine_crop.png"
 def mosaic_of(photo: Image.Image, block: float, down: str = "box") -> tuple[Image.Image, np.ndarray]:
     """The photo pixelated as editors do, and the bicubic upscale of its true low-res image."""
     made, _ = mosaic.pixelate_like_editor(photo, block, down)
-    cells = (mosaic.cells(photo.width, block), mosaic.cells(photo.height, block))
-    low = photo.resize(cells, Image.Resampling.BOX if down == "box" else Image.Resampling.BILINEAR)
-    return made, np.asarray(low.resize(photo.size, Image.Resampling.BICUBIC))
+    return made, np.asarray(mosaic.shrink(photo, block, down).resize(photo.size, Image.Resampling.BICUBIC))
 
 
 def test_the_bundled_model_and_its_card_ship_in_the_package():

@@ -48,11 +48,16 @@ def pixelate_like_editor(img: Image.Image, block: float, down: str = "box") -> t
     centre lies in [k * w / n, (k + 1) * w / n), so a non-integer block gives blocks
     of the two neighbouring integer widths, as PIL and browsers make them.
     """
+    small = shrink(img, block, down)
+    return small.resize(img.size, Image.Resampling.NEAREST), (img.width / small.width, img.height / small.height)
+
+
+def shrink(img: Image.Image, block: float, down: str = "box") -> Image.Image:
+    """The cells an editor makes of `img` at `block` px: the true low-res image behind its mosaic (what
+    a plain upscale at best starts from, before any JPEG)."""
     if not block >= 1:
         raise ValueError(f"block size {block!r} px is below 1")
-    nx, ny = cells(img.width, block), cells(img.height, block)
-    small = img.resize((nx, ny), pixelation.resample_filter(down))
-    return small.resize(img.size, Image.Resampling.NEAREST), (img.width / nx, img.height / ny)
+    return img.resize((cells(img.width, block), cells(img.height, block)), pixelation.resample_filter(down))
 
 
 def encode_jpeg(img: Image.Image, quality: int) -> bytes:
