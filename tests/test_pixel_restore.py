@@ -17,8 +17,11 @@ from .test_tiling import Recorder
 PHOTO = Image.fromarray(skimage_photos()[1])  # coffee, 600x400
 
 
-def settings(block=4, multiple=16, tile=128, **kw) -> pixel_restore.Settings:
-    return pixel_restore.Settings(model_block=block, multiple=multiple, tile=tile, overlap=16, **kw)
+def settings(block=4, multiple=16, tile=128, back_project=0, **kw) -> pixel_restore.Settings:
+    """Settings for stand-in models; back-projection (tests/test_back_projection.py) is off, because it
+    would pull what a stand-in model did back towards the mosaic."""
+    return pixel_restore.Settings(model_block=block, multiple=multiple, tile=tile, overlap=16,
+                                  back_project=back_project, **kw)
 
 
 @pytest.mark.parametrize("crop", [(0, 0), (3, 1)])

@@ -188,7 +188,7 @@ def test_gpu_ids_without_a_gpu(workdir, capsys):
 # bundled model (tests/test_bundled_model.py); naming two models is the usage error instead
 @pytest.mark.parametrize("flags", [["--region", "1,2,3"], ["--tile", "0"], ["--block_size", "0.5"],
                                    ["--pixel_size", "0.5"], ["--pixel_size", "4", "--block_size", "4"],
-                                   ["--model", "x.pth"]])
+                                   ["--model", "x.pth"], ["--back_project", "-1"]])
 def test_bad_command_line_exits_2(workdir, flags):
     with pytest.raises(SystemExit) as err:
         restore.main(["a.png", *flags, "--name", "tiny"])

@@ -8,10 +8,12 @@ Each INPUT is an image file (PNG, JPEG, WebP, anything PIL reads) or a folder
 of them; each image is written as <out>/<stem>_restored.png, the input's own
 size. With no model named, the model bundled in the package restores (no
 training, no upstream checkout needed); a run's network and options come
-from its train_opt.txt. The grid of each image (block size, offset) is detected, the image is rescaled so
-its blocks match the ones the model trained on, restored in overlapping tiles
-and resized back. --region restores only rectangles of an otherwise sharp
-photo; --region auto finds them (every mosaic, each on its own grid). Colour
+from its train_opt.txt. The grid of each image (block size, offset) is
+detected, the image is rescaled so its blocks match the ones the model trained
+on, restored in overlapping tiles, resized back and back-projected onto the
+mosaic's block means (--back_project). --region restores only rectangles of an
+otherwise sharp photo; --region auto finds them (every mosaic, each on its own
+grid). Colour
 channels are restored; an alpha channel (or a palette's transparency) is
 carried through unchanged, and a grayscale file comes back grayscale. Exit
 status: 0 all restored, 1 some skipped (each said why), 2 a bad command line
@@ -36,7 +38,7 @@ from plugins import cli
 from plugins.data import atomic_write, image_io
 from plugins.restore import pipeline as pixel_restore
 from plugins.restore import generators as restoration
-from plugins.restore import loading
+from plugins.restore import back_projection, loading
 from plugins.restore import tiling
 
 OUTPUT_SUFFIXES = ("_restored.png", "_compare.png", "_mask.png")  # what this tool writes; skipped in input folders
@@ -66,6 +68,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pixel_size", type=float, dest="old_block_size", help=argparse.SUPPRESS)
     parser.add_argument("--force", action="store_true",
                         help="restore images that show no pixel grid, as if their blocks were the model's own")
+    parser.add_argument("--back_project", type=int, default=back_projection.ROUNDS, metavar="N",
+                        help="rounds of back-projection: match each restored block's mean to the mosaic's "
+                             "block (0: off; box mosaics gain, bilinear-shrunk ones lose a little)")
     parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
                         help="largest tile side in model pixels (rounded to what the generator needs); "
                              "bounds memory")
@@ -103,6 +108,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"{block_flag} {args.block_size:g}: must be a number >= 1")
     if args.model_block is not None and args.model_block < 1:
         parser.error(f"--model_block {args.model_block}: must be >= 1")
+    if args.back_project < 0:
+        parser.error(f"--back_project {args.back_project}: must be >= 0")
     if args.model is not None and args.name is not None:
         parser.error("--model FILE and --name RUN both name a model: give one of them")
     return args
@@ -278,7 +285,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandLineError(str(err)) from None
     net, opt = loaded.net, loaded.opt
     settings = pixel_restore.Settings(model_block=loaded.block, multiple=restoration.size_multiple(opt.netG),
-                                      tile=args.tile, block_size=args.block_size, force=args.force)
+                                      tile=args.tile, block_size=args.block_size, force=args.force,
+                                      back_project=args.back_project)
     print(f"{loaded.label}: netG {opt.netG}, {loaded.block_note}, on {device}")
     model = tile_model(net, opt, device)
 

@@ -4,8 +4,9 @@ Pure (numpy and PIL on arrays) around a tile model as plugins.restore.tiling tak
 it, so tests run it with stand-in models. The image's blocks are read out as
 a low-resolution image, blown up to the block size the model trained on (so
 the model sees blocks like those it learned, on a grid starting at the
-corner), restored in tiles, and the result is resized back onto the image's
-own grid and size. `restore_regions` does that inside rectangles only and
+corner), restored in tiles, resized back onto the image's own grid and size,
+and back-projected onto the mosaic's block means (plugins.restore.back_projection).
+`restore_regions` does that inside rectangles only and
 leaves every other pixel as it was; `restore_mosaics` does it for the
 mosaics plugins.restore.mosaics finds, each on its own grid.
 """
@@ -16,10 +17,9 @@ from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 import numpy as np
-from PIL import Image
 
+from plugins.restore import back_projection, mosaics, tiling
 from plugins.restore import grid as pixel_grid
-from plugins.restore import mosaics, tiling
 
 Region = tuple[int, int, int, int]  # x, y, width, height
 CONTEXT_BLOCKS = 3  # blocks of photo around a found mosaic that the model sees (never written back)
@@ -45,6 +45,7 @@ class Settings:
     overlap: int = tiling.DEFAULT_OVERLAP
     block_size: Optional[float] = None  # the image's block size in pixels: skips size detection
     force: bool = False  # restore an image with no grid, at the model's own block size
+    back_project: int = back_projection.ROUNDS  # rounds of matching the restored block means to the mosaic
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,6 @@ def find_grid(arr: np.ndarray, settings: Settings, min_blocks: int = MIN_BLOCKS)
     return pixel_grid.Grid(block, 0.0, block, 0.0, grid.strength), f"{why}; --force: taken as {block:g} px blocks"
 
 
-def _map_back(restored: np.ndarray, grid: pixel_grid.Grid, width: int, height: int, block: int) -> np.ndarray:
-    """The model-space output resized onto the image's own grid and size (an exact crop when it can be)."""
-    left, top, right, bottom = box = pixel_grid.model_box(grid, width, height, block)
-    if all(float(v).is_integer() for v in box) and (right - left, bottom - top) == (width, height):
-        return restored[int(top):int(bottom), int(left):int(right)].copy()
-    # one block of edge padding keeps the box inside the source, as PIL requires
-    padded = np.pad(restored, ((block, block), (block, block), (0, 0)), mode="edge")
-    shifted = (box[0] + block, box[1] + block, box[2] + block, box[3] + block)
-    return np.asarray(Image.fromarray(padded).resize((width, height), Image.Resampling.BICUBIC, box=shifted))
-
-
 def restore_array(arr: np.ndarray, model: tiling.Model, settings: Settings,
                   on_tile: Optional[Callable[[int, int], None]] = None, min_blocks: int = MIN_BLOCKS) -> Restored:
     """Restore a whole HxWx3 uint8 image; raises NoGrid (see find_grid), ValueError for blocks the image
@@ -126,7 +116,8 @@ def restore_on_grid(arr: np.ndarray, grid: pixel_grid.Grid, note: str, model: ti
     restored = tiling.restore_tiled(low, block, model, settings.multiple, settings.tile, settings.overlap, on_tile)
     scale = (block / grid.size_x + block / grid.size_y) / 2
     note += f"; x{scale:.2f} to the model's {block} px blocks; {tiles} tile{'s' * (tiles > 1)}"
-    return Restored(_map_back(restored, grid, width, height, block), tiles, note)
+    image = pixel_grid.onto_image(restored, grid, width, height, block)
+    return Restored(back_projection.back_project(image, low, grid, settings.back_project), tiles, note)
 
 
 def parse_region(text: str) -> Region:
