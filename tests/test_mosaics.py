@@ -80,6 +80,44 @@ def test_mosaics_are_found_within_a_block(name, truth):
         assert abs(m.block / block - 1) < 0.1, m.describe()
 
 
+def smooth_wall(arr: np.ndarray, top: int) -> np.ndarray:
+    """arr with every row from `top` down replaced by a gentle diagonal gradient (a wall, a cushion)."""
+    rows, cols = np.mgrid[top:arr.shape[0], 0:arr.shape[1]]
+    wall = 120 + 0.25 * (rows - top) + 0.08 * cols
+    out = arr.copy()
+    out[top:] = np.clip(np.stack([wall, wall * 0.9, wall * 0.8], -1), 0, 255).astype(np.uint8)
+    return out
+
+
+def test_a_mosaic_reaching_over_a_smooth_area_is_found_whole():
+    """Over the smooth part the blocks step by a grey level or two: faint, but flat inside and stepped
+    across, so they stretch the mosaic (the smooth area alone is no mosaic)."""
+    arr = smooth_wall(photo("chelsea.png"), 150)
+    x, y, w, h, block = 100, 70, 192, 176, 16  # rows 70..246: half on the cat, half on the wall
+    assert mosaics.find_mosaics(jpeg(arr, 85)) == []
+    censor(arr, x, y, w, h, block)
+    found = mosaics.find_mosaics(jpeg(arr, 85))
+    assert len(found) == 1, [m.describe() for m in found]
+    m = found[0]
+    assert max(abs(m.x - x), abs(m.y - y), abs(m.x + m.w - x - w), abs(m.y + m.h - y - h)) <= block, m.describe()
+    assert m.block == block
+
+
+@pytest.mark.parametrize("block, part", [(20, 2), (18, 3), (16, 2)])
+def test_a_fraction_of_the_block_size_is_taken_back_to_the_blocks(block, part):
+    """A candidate a few blocks across may show a grid of half or a third of the blocks; its lines
+    then mostly run inside blocks, and the grid of whole blocks is taken instead (and kept when given)."""
+    arr = photo("astronaut.png")
+    censor(arr, 100, 100, 240, 240, block)
+    luma = mosaics.raw_steps.luma(jpeg(arr, 85))[104:104 + 5 * block, 104:104 + 5 * block]
+    size = block / part
+    fraction = mosaics.pixel_grid.Grid(size, -4 % size, size, -4 % size, 1.0)
+    whole = mosaics.pixel_grid.Grid(block, -4 % block, block, -4 % block, 1.0)
+    for given in (fraction, whole):
+        got = mosaics._coarsest(luma, given)
+        assert (got.size_x, got.size_y, got.offset_x, got.offset_y) == (block, block, -4 % block, -4 % block)
+
+
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "camera.png"])
 def test_sharp_photos_hold_no_mosaic(name):
     assert mosaics.find_mosaics(jpeg(photo(name), 80)) == []

@@ -7,16 +7,22 @@ Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
    smooth one runs that go on. The share of such pixels per 4x4 tile marks
    dense patches: the candidates. Tiles are computed with a margin longer
    than any accepted run, so the work is bounded per tile (see
-   `WORK_TILE`): memory is the image plus a float per 4x4 pixels.
+   `WORK_TILE`): memory is the image plus a float per 4x4 pixels. A second
+   look with a lower step threshold, away from the mosaics found, catches
+   faint mosaics over smooth areas.
 2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
    on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
-   removal lines up.
+   removal lines up. A candidate a few blocks across may show a fraction of
+   the block size: a multiple whose lines step far more often (the
+   fraction's other lines run inside blocks) replaces it, and the grid is
+   looked for again on the mosaic found.
 3. Extent. Each cell of that grid scores 1 - (mean step between neighbouring
    pixels inside it) / (mean step across its boundaries): ~1 in a mosaic,
    ~0 in a photo whatever its texture. The run of cells that score high,
    trimmed to a rectangle, is the mosaic, widened by the partial blocks at
-   its edges. What is left of a candidate is searched again, so mosaics of
-   different block sizes that touch are each found.
+   its edges; flat cells fill it, and faint ones that score high stretch it
+   (unless the grid is JPEG's own). What is left of a candidate is searched
+   again, so mosaics of different block sizes that touch are each found.
 """
 from __future__ import annotations
 
@@ -32,6 +38,7 @@ from plugins.restore import raw_steps
 MIN_BLOCK, MAX_BLOCK = 4, 40  # block sizes looked for, pixels
 MIN_CELLS = 6  # a mosaic shows at least this many blocks along each side
 FLAT = 12  # luma steps (x3 scale, as raw_steps.luma) at or below this are noise inside a cell
+FAINT_FLAT = 6  # ... and the step threshold of a second look for faint mosaics
 MIN_RUN = 3  # flat runs shorter than this are texture
 POOL = 4  # candidate density is kept per POOL x POOL pixels
 DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candidate
@@ -40,9 +47,14 @@ CELL_SCORE = 0.8  # a cell whose inside is this much quieter than its boundaries
 NEUTRAL_SCORE = 0.7  # a cell scoring this says neither way
 BAD_CELL, FLAT_CELL = -2.0, -0.2  # weights of a cell that is no mosaic's and of one too flat to tell
 QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a flat area)
+FAINT, FAINT_CELL = 2.0, 0.5  # a flat cell with this much contrast that scores high counts this much
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
 MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
+STEPPED = 0.25  # a grid line steps when its edge profile reaches this share of the strongest lines' (90th pct)
+FRACTION_STEPS = 1.6  # a multiple whose lines step this many times as often shows the grid was a fraction
+FRACTION_CELLS = 3  # ... looked for on candidates this many of the multiple's blocks across
+FRACTION_SCORE = 0.5  # ... on candidates whose cells score this on average (mostly mosaic)
 MAX_TRIES = 64  # candidates examined per image at most: bounds the time on a photo full of texture
 
 
@@ -75,12 +87,12 @@ class Mosaic:
         return f"{self.x},{self.y},{self.w},{self.h} ({self.block:.3g} px blocks)"
 
 
-def _in_runs(luma: np.ndarray, axis: int) -> np.ndarray:
+def _in_runs(luma: np.ndarray, axis: int, flat: int) -> np.ndarray:
     """True where a pixel lies in a flat run along `axis`, MIN_RUN..2*MAX_BLOCK long, with a step at each
     end, and the line before or after it has the very same run there."""
     lines = luma if axis == 1 else luma.T
     n = lines.shape[1]
-    steps = np.abs(np.diff(lines, axis=1)) > FLAT  # step j lies between pixels j and j+1
+    steps = np.abs(np.diff(lines, axis=1)) > flat  # step j lies between pixels j and j+1
     index = np.broadcast_to(np.arange(n - 1, dtype=np.int32), steps.shape)
     before = np.maximum.accumulate(np.where(steps, index, -1), axis=1)  # last step at or before j
     after = np.minimum.accumulate(np.where(steps, index, n)[:, ::-1], axis=1)[:, ::-1]  # first at or after j
@@ -97,7 +109,7 @@ def _in_runs(luma: np.ndarray, axis: int) -> np.ndarray:
     return out if axis == 1 else out.T
 
 
-def _density(luma: np.ndarray) -> np.ndarray:
+def _density(luma: np.ndarray, flat: int = FLAT) -> np.ndarray:
     """Share of mosaic-like pixels per POOL x POOL tile (float32, ceil(H/POOL) x ceil(W/POOL))."""
     height, width = luma.shape
     out = np.zeros((-(-height // POOL), -(-width // POOL)), np.float32)
@@ -106,7 +118,7 @@ def _density(luma: np.ndarray) -> np.ndarray:
         for left in range(0, width, WORK_TILE):
             y0, x0 = max(top - margin, 0), max(left - margin, 0)
             part = luma[y0:top + WORK_TILE + margin, x0:left + WORK_TILE + margin]
-            like = _in_runs(part, 1) & _in_runs(part, 0)
+            like = _in_runs(part, 1, flat) & _in_runs(part, 0, flat)
             like = like[top - y0:top - y0 + WORK_TILE, left - x0:left - x0 + WORK_TILE]
             h, w = like.shape
             padded = np.zeros((-(-h // POOL) * POOL, -(-w // POOL) * POOL), np.float32)
@@ -126,8 +138,9 @@ def _inner_pairs(block: np.ndarray) -> np.ndarray:
 
 
 def _cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell of `grid` on `luma`: its score (see the module) and whether it says anything, and the
-    first pixel of each column and row of cells."""
+    """Per cell of `grid` on `luma`: its score (see the module) and its contrast (mean step across its
+    boundaries, 0 where it has no inside or no boundary), and the first pixel of each column and row
+    of cells. A cell of contrast below QUIET says nothing (a flat area)."""
     lum = luma.astype(np.float32)
     bx = np.floor((np.arange(lum.shape[1]) + 0.5 - grid.offset_x) / grid.size_x).astype(np.int64)
     by = np.floor((np.arange(lum.shape[0]) + 0.5 - grid.offset_y) / grid.size_y).astype(np.int64)
@@ -153,21 +166,24 @@ def _cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> tuple[np.ndarray, n
             across_n += np.bincount(cells[~flat_same], minlength=ny * nx)
     mean_in = inside / np.maximum(inside_n, 1)
     mean_across = across / np.maximum(across_n, 1)
-    says = (mean_across >= QUIET) & (inside_n > 0) & (across_n > 0)
-    score = np.where(says, 1 - mean_in / np.maximum(mean_across, 1e-6), 0.0)
+    contrast = np.where((inside_n > 0) & (across_n > 0), mean_across, 0.0)
+    score = np.where(contrast > 0, 1 - mean_in / np.maximum(mean_across, 1e-6), 0.0)
     starts_x = np.flatnonzero(np.diff(bx, prepend=-1))
     starts_y = np.flatnonzero(np.diff(by, prepend=-1))
-    return score.reshape(ny, nx), says.reshape(ny, nx), starts_x, starts_y
+    return score.reshape(ny, nx), contrast.reshape(ny, nx), starts_x, starts_y
 
 
-def _cell_rectangle(score: np.ndarray, says: np.ndarray) -> tuple[int, int, int, int] | None:
+def _cell_rectangle(score: np.ndarray, contrast: np.ndarray, faint: bool) -> tuple[int, int, int, int] | None:
     """(row0, row1, col0, col1): the rectangle of cells with the largest summed weight, a cell weighing
     +1 from CELL_SCORE up, 0 at NEUTRAL_SCORE and down to BAD_CELL below, a flat cell FLAT_CELL (flat
-    cells may fill a mosaic, never stretch it); None when no cell is clearly a mosaic's."""
+    cells may fill a mosaic, never stretch it), except, with `faint`, a flat cell of contrast from
+    FAINT up that scores CELL_SCORE: FAINT_CELL (faint blocks over a smooth area stretch it);
+    None when no cell is clearly a mosaic's."""
+    says = contrast >= QUIET
     if not (says & (score >= CELL_SCORE)).any():
         return None
-    weight = np.where(says, np.clip((score - NEUTRAL_SCORE) / (CELL_SCORE - NEUTRAL_SCORE), BAD_CELL, 1.0),
-                      FLAT_CELL)
+    flat = np.where(faint & (contrast >= FAINT) & (score >= CELL_SCORE), FAINT_CELL, FLAT_CELL)
+    weight = np.where(says, np.clip((score - NEUTRAL_SCORE) / (CELL_SCORE - NEUTRAL_SCORE), BAD_CELL, 1.0), flat)
     rows, cols = weight.shape
     best, where = 0.0, None
     for r0 in range(rows):
@@ -207,12 +223,19 @@ def _shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
+def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
+    """True when every line of the grid (image coordinates) is a line of JPEG's 8x8 grid, whose blocks
+    are as flat as a mosaic's in smooth areas."""
+    return all(size % 8 == 0 and offset % 8 == 0
+               for size, offset in ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y)))
+
+
 def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     """The mosaic of `grid` (image coordinates) inside `area` (x0, y0, x1, y1): (x0, y0, x1, y1) or None."""
     x0, y0, x1, y1 = area
     local = luma[y0:y1, x0:x1]
-    score, says, starts_x, starts_y = _cell_scores(local, _shifted(grid, x0, y0))
-    cells = _cell_rectangle(score, says)
+    score, contrast, starts_x, starts_y = _cell_scores(local, _shifted(grid, x0, y0))
+    cells = _cell_rectangle(score, contrast, not _on_jpeg_grid(grid))
     if cells is None:
         return None
     r0, r1, c0, c1 = cells
@@ -222,29 +245,67 @@ def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     return x0 + left, y0 + top, x0 + right, y0 + bottom
 
 
+def _stepped_share(luma: np.ndarray, grid: pixel_grid.Grid) -> float:
+    """Share of the grid's lines (both axes, inside `luma`) across which the picture steps: near 1 on a
+    mosaic's own grid and on its multiples, about 1/k on a grid of 1/k its block size, whose other
+    lines run inside blocks."""
+    stepped, lines = 0, 0
+    for axis, size, offset in ((1, grid.size_x, grid.offset_x), (0, grid.size_y, grid.offset_y)):
+        profile = pixel_grid.edge_profile(luma, axis, FLAT)  # entry i: the boundary at i + 1
+        at = offset + size * np.arange(math.ceil((1 - offset) / size), math.floor((len(profile) - offset) / size) + 1)
+        if not len(at):
+            continue
+        low = np.clip(np.floor(at - 1).astype(np.int64), 0, len(profile) - 1)
+        high = np.clip(np.ceil(at - 1).astype(np.int64), 0, len(profile) - 1)
+        on = np.maximum(profile[low], profile[high])
+        stepped += int((on > STEPPED * np.percentile(on, 90)).sum())
+        lines += len(on)
+    return stepped / lines if lines else 0.0
+
+
 def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
-    """`grid`, or the multiple of its block size (at the best offset) whose cells score higher on average:
-    on a few large blocks the detector may take a fraction of their size."""
-    def mean_score(candidate: pixel_grid.Grid) -> float:
-        score, says, _, _ = _cell_scores(luma, candidate)
-        return float(score[says].mean()) if says.any() else 0.0
-    best, best_score = grid, mean_score(grid)
+    """`grid`, or the multiple of its block size (at the best offset) that fits better: on a few large
+    blocks the detector may take a fraction of their size. A multiple fits better when its cells score
+    higher on average, or when many more of its lines step (a fraction's other lines run inside blocks)
+    while its cells score about as well."""
+    def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
+        score, contrast, _, _ = _cell_scores(luma, candidate)
+        says = contrast >= QUIET
+        return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(luma, candidate)
+    best, (best_score, base_share) = grid, fit(grid)
+    base_score = best_score
     for times in range(2, MAX_MULTIPLE + 1):
-        if min(luma.shape) < MIN_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
+        if min(luma.shape) < FRACTION_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
             break
         for shift_x in range(times):
             for shift_y in range(times):
                 candidate = pixel_grid.Grid(grid.size_x * times, grid.offset_x + shift_x * grid.size_x,
                                             grid.size_y * times, grid.offset_y + shift_y * grid.size_y,
                                             grid.strength)
-                score = mean_score(candidate)
-                if score > best_score + 0.05:
+                score, share = fit(candidate)
+                roomy = min(luma.shape) >= MIN_CELLS * grid.size_x * times
+                fraction = base_score >= FRACTION_SCORE and share > FRACTION_STEPS * base_share
+                if (roomy and score > best_score + 0.05) or (fraction and score > max(best_score, base_score - 0.1)):
                     best, best_score = candidate, score
     return best
 
 
 def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
     """The mosaic around a candidate box (x0, y0, x1, y1) of the image, or None.
+
+    A candidate is often a part of its mosaic only, which may show a fraction of
+    its block size, so the grid is looked for again on the mosaic found, and
+    that reading is kept when it finds a larger mosaic.
+    """
+    found = _examine_box(arr, luma, box)
+    if found is None:
+        return None
+    again = _examine_box(arr, luma, (found.x, found.y, found.x + found.w, found.y + found.h))
+    return again if again is not None and again.w * again.h > found.w * found.h else found
+
+
+def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
+    """The mosaic around a box (x0, y0, x1, y1) of the image, or None.
 
     The grid comes from the box; the extent from the cells around it, looked at
     in an area that grows while the mosaic reaches its edge.
@@ -299,11 +360,32 @@ def _union(a: Mosaic, b: Mosaic) -> Mosaic:
 
 
 def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
-    """Every axis-aligned rectangle of an HxWxC uint8 image that is a pixel mosaic, top to bottom."""
+    """Every axis-aligned rectangle of an HxWxC uint8 image that is a pixel mosaic, top to bottom.
+
+    Candidates are looked for twice: with steps above FLAT, then, away from the
+    mosaics found, with steps above FAINT_FLAT (faint blocks over smooth areas,
+    which the first look takes for one long flat run).
+    """
     luma = raw_steps.luma(arr)
-    height, width = luma.shape
-    dense = ndimage.uniform_filter(_density(luma), 5) >= DENSE
     found: list[Mosaic] = []
+    for flat in (FLAT, FAINT_FLAT):
+        dense = ndimage.uniform_filter(_density(luma, flat), 5) >= DENSE
+        for mosaic in found:
+            _clear(dense, mosaic)
+        _search(arr, luma, dense, found)
+    return sorted(found, key=lambda m: (m.y, m.x))
+
+
+def _clear(dense: np.ndarray, mosaic: Mosaic) -> None:
+    """Drop the candidate pools within a block of a found mosaic."""
+    pad = int(math.ceil(mosaic.block))
+    dense[max(mosaic.y - pad, 0) // POOL:(mosaic.y + mosaic.h + pad) // POOL + 1,
+          max(mosaic.x - pad, 0) // POOL:(mosaic.x + mosaic.w + pad) // POOL + 1] = False
+
+
+def _search(arr: np.ndarray, luma: np.ndarray, dense: np.ndarray, found: list[Mosaic]) -> None:
+    """Examine the candidates of `dense` (pools), largest first, adding the mosaics they hold to `found`."""
+    height, width = luma.shape
     for _ in range(MAX_TRIES):
         labels, _ = ndimage.label(dense)
         boxes = [(index, rows, cols) for index, (rows, cols) in enumerate(ndimage.find_objects(labels), 1)
@@ -326,7 +408,4 @@ def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
         elif same:
             continue
         found.append(mosaic)
-        pad = int(math.ceil(mosaic.block))
-        dense[max(mosaic.y - pad, 0) // POOL:(mosaic.y + mosaic.h + pad) // POOL + 1,
-              max(mosaic.x - pad, 0) // POOL:(mosaic.x + mosaic.w + pad) // POOL + 1] = False
-    return sorted(found, key=lambda m: (m.y, m.x))
+        _clear(dense, mosaic)
