@@ -21,6 +21,7 @@ from PIL import Image
 
 from plugins.data import mosaic
 from plugins.metrics import quality
+from plugins.restore import bundle
 from plugins.restore import command as restore
 from plugins.restore import loading
 
@@ -42,6 +43,22 @@ def test_the_bundled_model_and_its_card_ship_in_the_package():
     assert loading.BUNDLED_WEIGHTS.stat().st_size < 8e6
     loaded = loading.bundled(torch.device("cpu"))
     assert loaded.block == 4 and not loaded.net.training
+
+
+def test_the_card_says_how_it_was_trained_without_this_machines_paths(tmp_path):
+    """python -m plugins.restore.bundle writes the card itself: flags without the data and checkpoint
+    folders, the epochs, and the best epoch of the run's val_log.csv with its gain over bicubic."""
+    (tmp_path / "val_log.csv").write_text(
+        "epoch,psnr_model,psnr_input,psnr_bicubic,cosine_model,cosine_input,cosine_bicubic,gain_bicubic,best\n"
+        "1,24.4,22.4,23.7,0.99,0.98,0.99,0.76,1\n2,24.9,22.4,23.7,0.99,0.98,0.99,1.234,1\n"
+        "3,24.8,22.4,23.7,0.99,0.98,0.99,1.1,0\n")
+    flags = bundle.train_flags(tmp_path / "data", tmp_path / "checkpoints", 12)
+    card = bundle.card_fields(tmp_path, flags, "gpu_ids", {"train": 123, "val": 5, "test": 22})
+    assert str(tmp_path) not in json.dumps(card)
+    assert "--n_epochs 10 --n_epochs_decay 2" in card["train_flags"] and "--pixel_jpeg 70:95" in card["train_flags"]
+    assert (card["epochs"], card["best_epoch"], card["validation_gain_over_bicubic_db"]) == (12, 2, 1.23)
+    shipped = json.loads(loading.BUNDLED_CARD.read_text())
+    assert shipped["train_flags"] == card["train_flags"] and shipped["sources"] == card["sources"]
 
 
 @pytest.mark.parametrize("down, block", [("box", 4.0), ("bilinear", 4.0), ("box", 4.6)])

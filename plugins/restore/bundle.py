@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import resource
 import sys
 import time
@@ -24,6 +26,7 @@ import torch
 
 from plugins import cli
 from plugins.data import atomic_write, debian_photos, sample_photos
+from plugins.evaluation import validation
 from plugins.restore import loading, run_options
 from plugins.sweep import plan as sweep_plan
 from plugins.upstream import driver
@@ -40,7 +43,16 @@ FLAGS = {
     "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0008", "beta1": "0.9", "num_threads": "1",
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
 }
-EPOCHS, DECAY = 6, 2
+EPOCHS, DECAY = 12, 2
+WHAT = ("restores mosaics (box or bilinear blocks of 3.6 to 9 px, any grid origin, JPEG 70..95) read by "
+        "python -m plugins.restore at 4 px per block; a correction added to the bicubic upscale of the blocks")
+SOURCES = {
+    "train": "105 photographs of Debian's gcompris-qt-data 3.1-2 (GPL-3+ / GPL-3, see photo_sources.tsv) and the "
+             "18 photographs scikit-image ships (public domain / CC0 / BSD)",
+    "val": "5 photographs of Debian's palapeli-data 4:22.12.3-1 (GPL-2+)",
+    "test": "22 photographs of Debian's plasma-workspace-wallpapers (GPL-2+) and lomiri-wallpapers-16.04/20.04 "
+            "(CC BY / CC BY-SA / CC0), never trained or validated on",
+}
 
 
 def build_photos(data: Path, cache: Path) -> dict[str, int]:
@@ -61,14 +73,27 @@ def train_flags(data: Path, checkpoints: Path, epochs: int) -> dict:
             "checkpoints_dir": str(checkpoints), "n_epochs": str(epochs - decay), "n_epochs_decay": str(decay)}
 
 
-def train_command(upstream: Path, flags: dict) -> tuple[list[str], dict]:
+def train_command(upstream: Path, flags: dict) -> tuple[list[str], dict, str]:
     """The train.py argument list and environment additions, on the CPU, for either upstream flavour
-    (plugins.upstream.driver: --gpu_ids -1 and --display_id 0, or CUDA_VISIBLE_DEVICES='')."""
+    (plugins.upstream.driver: --gpu_ids -1 and --display_id 0, or CUDA_VISIBLE_DEVICES=''), and the flavour."""
     known = upstream_options.read_options(upstream, sys.executable, FLAGS["model"], FLAGS["dataset_mode"])["train"]
     flavour = upstream_options.flavour(known, upstream)
     device = driver.device_flags(flavour, driver.CPU, known)
     return ([sys.executable, str(upstream / "train.py"), *sweep_plan.to_argv({**flags, **device})],
-            driver.device_env(flavour, driver.CPU))
+            driver.device_env(flavour, driver.CPU), flavour)
+
+
+def card_fields(run_dir: Path, flags: dict, flavour: str, counts: dict[str, int]) -> dict:
+    """The model card's account of a training: what, how (flags without this machine's paths), on which
+    photos, the best epoch and its validation gain (the run's val_log.csv)."""
+    best = validation.best_row(validation.read_log(run_dir / "val_log.csv"))
+    own = {k: v for k, v in flags.items() if k not in ("dataroot", "val_dataroot", "name", "checkpoints_dir")}
+    return {"name": loading.BUNDLED_WEIGHTS.stem, "what": WHAT,
+            "trained_by": f"python -m plugins.restore.bundle (upstream train.py, {upstream_options.FLAVOURS[flavour]})",
+            "train_flags": " ".join(sweep_plan.to_argv(own)), "photos": counts, "sources": SOURCES,
+            "epochs": int(flags["n_epochs"]) + int(flags["n_epochs_decay"]),
+            "best_epoch": best and best["epoch"],
+            "validation_gain_over_bicubic_db": best and round(best["gain_bicubic"], 2)}
 
 
 def export(run_dir: Path, card: dict) -> None:
@@ -98,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--epochs {args.epochs}: at least 2")
     upstream = link.find_upstream()
     flags = train_flags(args.data.resolve(), args.out.resolve() / "checkpoints", args.epochs)
-    command, env = train_command(upstream, flags)
+    command, env, flavour = train_command(upstream, flags)
     if args.dry_run:
         print(driver.shell_line(command, env))
         return 0
@@ -114,10 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     used = resource.getrusage(resource.RUSAGE_CHILDREN)
     if code != 0:
         raise driver.ScriptFailed(f"train.py exited {code}; see {run_dir}/train.log")
-    export(run_dir, {"trained_with": driver.shell_line(command[1:], env), "photos": counts,
-                     "sources": "plugins/data/photo_sources.tsv and scikit-image's photographs",
+    export(run_dir, {**card_fields(run_dir, flags, flavour, counts),
                      "train_cpu_seconds": round(used.ru_utime + used.ru_stime),
-                     "train_wall_seconds": round(time.time() - start)})
+                     "train_wall_seconds": round(time.time() - start),
+                     "machine": f"{os.cpu_count()}-core {platform.machine()} CPU, torch {torch.__version__}, "
+                                f"{torch.get_num_threads()} threads; CPU seconds of train.py and its loader"})
     print(f"== exported {loading.BUNDLED_WEIGHTS} and {loading.BUNDLED_CARD}")
     return 0
 
