@@ -7,7 +7,9 @@ rectangle's corner, rectangles 64-240 px and at least 6 blocks a side, not
 overlapping) and one with none, both through JPEG 92. Then it runs
 `python -m plugins.restore DIR --region auto --save_mask --quiet --out OUT`
 (the bundled model unless flags after `--` name another) and prints:
-- recall: mosaics matched by a found rectangle (IoU >= 0.5), mean IoU of those;
+- recall: mosaics matched by a found rectangle (IoU >= 0.5), mean IoU of those,
+  and apart for mosaics that plainly show their blocks (a mean step of PLAIN
+  grey levels across their block edges) and for faint ones;
 - false rectangles per sharp photo, and per censored photo beyond its mosaics;
 - changed pixels outside the mosaics, and farther than one block + 4 px from
   every mosaic (goal: at most 0.5% in any photo), worst photo;
@@ -37,6 +39,7 @@ from plugins.data import image_io
 
 LINE = re.compile(r"^(?P<path>.+?): \d+ pixelated regions?: (?P<rects>.+?) -> ")
 RECT = re.compile(r"(\d+),(\d+),(\d+),(\d+) \(")
+PLAIN = 5.0  # grey levels: mosaics whose blocks step by less (over sky, a smooth wall) are counted apart
 
 
 def censor(arr: np.ndarray, rng: np.random.Generator) -> list[tuple[int, int, int, int, int]]:
@@ -62,6 +65,15 @@ def censor(arr: np.ndarray, rng: np.random.Generator) -> list[tuple[int, int, in
             truth.append((x, y, w, h, block))
             break
     return truth
+
+
+def edge_contrast(arr: np.ndarray, x: int, y: int, w: int, h: int, block: int) -> float:
+    """Mean step (grey levels, over channels) across the block edges inside a mosaic: how plainly it
+    shows its blocks (a mosaic over a clear sky steps by a level or two)."""
+    patch = arr[y:y + h, x:x + w].astype(np.float64)
+    steps = [np.abs(patch[:, i] - patch[:, i - 1]).mean() for i in range(block, w, block)]
+    steps += [np.abs(patch[j] - patch[j - 1]).mean() for j in range(block, h, block)]
+    return float(np.mean(steps))
 
 
 def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -91,7 +103,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         inputs, out = Path(tmp) / "in", Path(tmp) / "out"
         inputs.mkdir()
-        cases = {}
+        cases, contrast = {}, {}
         for i, path in enumerate(paths):
             img = image_io.load_rgb(path)
             scale = min(1.0, args.long_side / max(img.size))
@@ -99,6 +111,7 @@ def main() -> None:
             clean = np.array(img)
             censored = clean.copy()
             truth = censor(censored, rng)
+            contrast[f"m{i}"] = [edge_contrast(censored, *t) for t in truth]
             cases[f"m{i}"] = (jpeg_round_trip(censored, inputs, f"m{i}"), clean, truth)
             cases[f"s{i}"] = (jpeg_round_trip(clean, inputs, f"s{i}"), clean, [])
         pixels = sum(case[0].shape[0] * case[0].shape[1] for case in cases.values())
@@ -113,7 +126,7 @@ def main() -> None:
                 found[Path(match["path"]).stem] = [tuple(map(int, r)) for r in RECT.findall(match["rects"])]
         if run.returncode not in (0, 1):
             sys.exit(f"restore failed: {run.stderr.strip()}")
-        hits, ious, false_sharp, false_censored, outside, far = 0, [], [], [], [], []
+        hits, ious, false_sharp, false_censored, outside, far, plain = 0, [], [], [], [], [], {True: [], False: []}
         psnr_restored, psnr_mosaic, psnr_bicubic, total = [], [], [], 0
         for stem, (decoded, clean, truth) in cases.items():
             rects = found.get(stem, [])
@@ -132,9 +145,10 @@ def main() -> None:
                 false_sharp.append(len(rects))
                 continue
             matched = set()
-            for x, y, w, h, block in truth:
+            for (x, y, w, h, block), steps in zip(truth, contrast[stem]):
                 total += 1
                 best = max(((iou((x, y, w, h), r), j) for j, r in enumerate(rects)), default=(0.0, -1))
+                plain[steps >= PLAIN].append(best[0] >= 0.5)
                 if best[0] >= 0.5:
                     hits, matched = hits + 1, matched | {best[1]}
                     ious.append(best[0])
@@ -148,6 +162,9 @@ def main() -> None:
     print(f"{len(paths)} photos from {args.folder}: {total} mosaics in {len(paths)} censored photos, "
           f"{len(paths)} sharp photos; restore exit status {run.returncode}")
     print(f"recall {hits}/{total} = {hits / max(total, 1):.0%}; mean IoU of found {np.mean(ious) if ious else 0:.3f}")
+    for shows, what in ((True, f">= {PLAIN:g}"), (False, f"< {PLAIN:g}")):
+        print(f"  mosaics whose blocks step by {what} grey levels across their edges (before JPEG): "
+              f"{sum(plain[shows])} of {len(plain[shows])} found")
     print(f"false rectangles per sharp photo {np.mean(false_sharp):.2f}; extra per censored photo "
           f"{np.mean(false_censored):.2f}")
     print(f"changed pixels outside the mosaics: mean {np.mean(outside):.2%}, worst {np.max(outside):.2%}; "
