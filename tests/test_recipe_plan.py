@@ -43,3 +43,14 @@ def test_table_rows_and_markdown():
     assert set(scores.HEADLINE_COLUMNS) <= set(row)
     text = recipe_plan.markdown([row])
     assert "| srnet_rot |" in text and "| +2.50 | 100% |" in text and text.count("\n") == 3
+
+
+def test_epochs_of_fewer_samples():
+    # 3 photos x 11 repeats = 33 samples -> 36 with whole batches of 4; 12 s at 0.1 s per sample
+    assert recipe_plan.epochs_for_budget(12, 0.1, 3, 4, epoch_samples=32) == (3, 11)
+
+
+def test_a_bad_epoch_samples_is_refused_before_anything_runs(tmp_path, capsys):
+    from plugins.sweep import recipes
+    assert recipes.main(["--dataroot", str(tmp_path), "--epoch_samples", "0"]) == 2
+    assert "--epoch_samples 0: must be >= 1" in capsys.readouterr().err

@@ -119,15 +119,16 @@ class Runner:
         atomic_write.write_text(cache, json.dumps({"cpu_sec_per_sample": rate, "points": points}))
         return rate
 
-    def train(self, recipe: Recipe, budget_s: float, val_size: int) -> dict:
-        """Train the recipe for the epochs that fit the budget (once); its record (epochs, seconds)."""
+    def train(self, recipe: Recipe, budget_s: float, val_size: int, epoch_samples: int) -> dict:
+        """Train the recipe for the epochs of about `epoch_samples` samples that fit the budget (once); its
+        record (epochs, seconds)."""
         ckpt = self.out / "checkpoints" / recipe.name
         record_file = ckpt / "recipe.json"
         if record_file.exists():
             return json.loads(record_file.read_text())
         photos = len([p for p in (self.dataroot / "train").iterdir() if p.is_file()])
         rate = self.calibrate(recipe)
-        epochs, repeat = epochs_for_budget(budget_s, rate, photos, recipe.batch_size)
+        epochs, repeat = epochs_for_budget(budget_s, rate, photos, recipe.batch_size, epoch_samples)
         flags = {**recipe_flags(recipe, epochs, repeat), **self.device_flags(recipe, "train"),
                  "dataroot": str(self.dataroot), "name": recipe.name, "checkpoints_dir": str(self.out / "checkpoints"),
                  "save_epoch_freq": str(epochs)}
@@ -172,6 +173,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tests", default="256/64,128/32", help="test settings: image size / pixel size, ...")
     parser.add_argument("--num_test", type=int, default=120, help="test crops per setting")
     parser.add_argument("--val_size", type=int, default=64, help="validation crops")
+    parser.add_argument("--epoch_samples", type=int, default=256,
+                        help="training crops per epoch, about (the budget sets how many epochs, at least two)")
     parser.add_argument("--verbose", action="store_true", help="also show train.py/test.py output (always logged)")
     return parser.parse_args(argv)
 
@@ -185,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise cli.UserError(f"--recipes: unknown {', '.join(unknown)}; choose from "
                             f"{', '.join(r.name for r in RECIPES)}")
+    if args.epoch_samples < 1:
+        raise cli.UserError(f"--epoch_samples {args.epoch_samples}: must be >= 1")
     for sub in ("train", "val", "test"):
         if not (args.dataroot / sub).is_dir():
             raise cli.UserError(f"--dataroot {args.dataroot}: no {sub}/ folder of photos")
@@ -210,7 +215,7 @@ def run_recipes(runner: Runner, recipes: list[Recipe], tests: list[tuple[int, in
     out = runner.out
     rows, first_setting = [], {}
     for recipe in recipes:
-        record = runner.train(recipe, args.minutes * 60, args.val_size)
+        record = runner.train(recipe, args.minutes * 60, args.val_size, args.epoch_samples)
         for size, pixels in tests:
             summary = runner.test(recipe, record["epoch"], size, pixels, args.num_test)
             rows.append(table_row(recipe, f"{size}/{pixels}", summary, record["train_cpu_seconds"]))

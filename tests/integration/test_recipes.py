@@ -15,7 +15,9 @@ def test_two_recipes_at_equal_time(upstream, tmp_path, monkeypatch, capsys):
     sample_photos.write_whole_photos(data / "train", sample_photos.TRAIN_SOURCES[:3])
     sample_photos.write_whole_photos(data / "val", sample_photos.TEST_SOURCES[:1])
     sample_photos.write_whole_photos(data / "test", sample_photos.TEST_SOURCES[1:])
-    argv = ["--dataroot", str(data), "--out", str(tmp_path / "out"), "--minutes", "0.05",
+    # epochs of 32 crops and a budget below two of them: the least training that runs every step (two
+    # epochs, validation, the best epoch), which is what this test is about
+    argv = ["--dataroot", str(data), "--out", str(tmp_path / "out"), "--minutes", "0.01", "--epoch_samples", "32",
             "--recipes", "l1_only,srnet", "--tests", "128/32,256/64", "--num_test", "3", "--val_size", "3"]
     assert recipes.main(argv) == 0
     rows = json.loads((tmp_path / "out" / "recipes.json").read_text())
