@@ -7,7 +7,7 @@ from PIL import Image
 
 from plugins.data import mosaic
 from plugins.metrics import quality
-from plugins.restore import back_projection
+from plugins.restore import back_projection, blocks
 from plugins.restore import grid as pixel_grid
 
 from .conftest import skimage_photos
@@ -29,7 +29,7 @@ def editor_mosaic(photo: Image.Image, block: float, shift: tuple[int, int]):
 def block_miss(image: np.ndarray, made: np.ndarray, grid: pixel_grid.Grid) -> float:
     """Mean distance of the image's whole-block means from the mosaic's blocks, over whole blocks."""
     whole = back_projection.whole_blocks(grid, image.shape[1], image.shape[0])
-    miss = pixel_grid.low_res(image, grid, whole=True) - pixel_grid.low_res(made, grid)
+    miss = blocks.low_res(image, grid, whole=True) - blocks.low_res(made, grid)
     return float(np.abs(miss[whole]).mean())
 
 
@@ -46,7 +46,7 @@ def test_a_plain_upscale_comes_closer_to_the_truth_and_to_the_blocks(photo, bloc
     """On box mosaics the truth's block means are the blocks, so the projection can only help a fair
     estimate: bicubic of the true low-res image gains PSNR and its block means land on the mosaic."""
     made, truth, bicubic, grid = editor_mosaic(PHOTOS[photo], block, shift)
-    done = back_projection.back_project(bicubic, pixel_grid.low_res(made, grid), grid)
+    done = back_projection.back_project(bicubic, blocks.low_res(made, grid), grid)
     assert done.shape == bicubic.shape and done.dtype == np.uint8
     assert quality.psnr(done, truth) > quality.psnr(bicubic, truth)
     assert block_miss(done, made, grid) < block_miss(bicubic, made, grid) / 2
@@ -56,8 +56,8 @@ def test_a_plain_upscale_comes_closer_to_the_truth_and_to_the_blocks(photo, bloc
 
 def test_no_rounds_or_no_whole_block_gives_the_image_back():
     made, _, bicubic, grid = editor_mosaic(PHOTOS[0], 4.0, (0, 0))
-    observed = pixel_grid.low_res(made, grid)
+    observed = blocks.low_res(made, grid)
     assert back_projection.back_project(bicubic, observed, grid, rounds=0) is bicubic
     tiny = pixel_grid.Grid(8.0, 3.0, 8.0, 3.0, 1.0)  # 6x6 px: every block is cut by an edge
     small = bicubic[:6, :6]
-    assert back_projection.back_project(small, pixel_grid.low_res(small, tiny), tiny) is small
+    assert back_projection.back_project(small, blocks.low_res(small, tiny), tiny) is small

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from plugins.restore import blocks
 from plugins.restore import grid as pixel_grid
 from plugins.data import pixelation
 from plugins.data import sample_photos
@@ -133,7 +134,7 @@ def test_low_res_recovers_the_small_image_exactly():
     photo = PHOTOS[2]
     small = photo.resize((97, 64), BOX)
     img = np.asarray(small.resize(photo.size, NEAREST))[5:, 3:]  # 451x300 from 97x64: 4.65 x 4.69
-    low = pixel_grid.low_res(img, pixel_grid.detect_grid(img))
+    low = blocks.low_res(img, pixel_grid.detect_grid(img))
     assert low.shape == (64 - 1, 97, 3)  # the crop removed one whole row of blocks
     np.testing.assert_array_equal(low[1:-1, 1:-1], np.asarray(small)[2:-1, 1:-1])
 
@@ -143,13 +144,13 @@ def test_snap_and_model_box_map_an_integer_grid_without_resampling():
     grid = pixel_grid.snap(pixel_grid.detect_grid(img), 255, 254)
     assert (grid.size_x, grid.offset_x, grid.size_y, grid.offset_y) == (4.0, 3.0, 4.0, 2.0)
     # model space at 4 px blocks starts at the first (partial) block: one pixel and two pixels in
-    assert pixel_grid.model_box(grid, 255, 254, 4) == (1.0, 2.0, 256.0, 256.0)
-    assert pixel_grid.model_box(grid, 255, 254, 8) == (2.0, 4.0, 512.0, 512.0)
+    assert blocks.model_box(grid, 255, 254, 4) == (1.0, 2.0, 256.0, 256.0)
+    assert blocks.model_box(grid, 255, 254, 8) == (2.0, 4.0, 512.0, 512.0)
     assert pixel_grid.snap(pixel_grid.Grid(4.3, 0.1, 4.0, 0.1, 1.0), 400, 400).size_x == 4.3
 
 
 def test_axis_blocks_partial_edges_and_interiors():
-    first, start, stop = pixel_grid.axis_blocks(10, 3.0, 1.2)
+    first, start, stop = blocks.axis_blocks(10, 3.0, 1.2)
     # blocks start at 1.2, 4.2, 7.2 (+ a partial one before): pixels 0 | 1-3 | 4-6 | 7-9, interiors 0 | 2 | 5 | 8
     assert first == -1
     assert start.tolist() == [0, 2, 5, 8] and stop.tolist() == [1, 3, 6, 9]

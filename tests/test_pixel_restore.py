@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from plugins.restore import blocks
 from plugins.restore import grid as pixel_grid
 from plugins.restore import pipeline as pixel_restore
 from plugins.data import pixelation
@@ -57,9 +58,9 @@ def test_restored_blocks_land_where_they_came_from(block, model_block):
     arr = np.asarray(pixelated_elsewhere(PHOTO, block, BOX, 4, 1)[0])
     done = pixel_restore.restore_array(arr, Recorder(), settings(block=model_block))
     grid = pixel_grid.detect_grid(arr)
-    before, after = pixel_grid.low_res(arr, grid), pixel_grid.low_res(done.image, grid)
+    before, after = blocks.low_res(arr, grid), blocks.low_res(done.image, grid)
     assert np.abs(after - before).mean() < 1
-    assert np.abs(pixel_grid.low_res(np.roll(done.image, 2, axis=1), grid) - before).mean() > 2.5
+    assert np.abs(blocks.low_res(np.roll(done.image, 2, axis=1), grid) - before).mean() > 2.5
 
 
 def test_no_grid_is_refused_unless_forced_or_sized():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plugins.restore import blocks
 from plugins.restore import grid as pixel_grid
 
 ROUNDS = 3  # the gain stops growing after about three rounds
@@ -25,7 +26,7 @@ EDGE = 0.5  # pixels: a block reaching this little past the image's edge still c
 def whole_blocks(grid: pixel_grid.Grid, width: int, height: int) -> np.ndarray:
     """rows x cols booleans over low_res's blocks: True where the block lies whole inside the image."""
     def axis(length: int, size: float, offset: float) -> np.ndarray:
-        first, start, _ = pixel_grid.axis_blocks(length, size, offset, whole=True)
+        first, start, _ = blocks.axis_blocks(length, size, offset, whole=True)
         begins = offset + (first + np.arange(len(start))) * size
         return (begins >= -EDGE) & (begins + size <= length + EDGE)
     return axis(height, grid.size_y, grid.offset_y)[:, None] & axis(width, grid.size_x, grid.offset_x)[None, :]
@@ -40,6 +41,6 @@ def back_project(image: np.ndarray, observed: np.ndarray, grid: pixel_grid.Grid,
         return image
     estimate = image.astype(np.float32)
     for _ in range(rounds):
-        miss = np.where(whole, observed - pixel_grid.low_res(estimate, grid, whole=True), 0).astype(np.float32)
-        estimate += pixel_grid.onto_image(miss, grid, width, height, 1)
+        miss = np.where(whole, observed - blocks.low_res(estimate, grid, whole=True), 0).astype(np.float32)
+        estimate += blocks.onto_image(miss, grid, width, height, 1)
     return np.clip(np.rint(estimate), 0, 255).astype(np.uint8)

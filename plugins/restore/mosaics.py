@@ -1,15 +1,9 @@
 """Where a sharp photo holds pixel mosaics: axis-aligned rectangles that are constant on the cells of a grid.
 
 Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
-1. Candidates. A mosaic pixel lies in a flat run of luma (neighbours within
-   JPEG-sized noise) bounded by steps and a few px to two blocks long, along
-   its row and along its column; a sharp photo has runs of a pixel or two, a
-   smooth one runs that go on. The share of such pixels per 4x4 tile marks
-   dense patches: the candidates. Tiles are computed with a margin longer
-   than any accepted run, so the work is bounded per tile (see
-   `WORK_TILE`): memory is the image plus a float per 4x4 pixels. A second
-   look with a lower step threshold, away from the mosaics found, catches
-   faint mosaics over smooth areas.
+1. Candidates: dense patches of short flat runs aligned from line to line
+   (plugins.restore.flat_runs), looked for again with a lower step
+   threshold, away from the mosaics found, for faint mosaics over smooth areas.
 2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
    on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
    removal lines up. A candidate a few blocks across may show a fraction of
@@ -32,17 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from plugins.restore import flat_runs
 from plugins.restore import grid as pixel_grid
 from plugins.restore import raw_steps
 
 MIN_BLOCK, MAX_BLOCK = 4, 40  # block sizes looked for, pixels
 MIN_CELLS = 6  # a mosaic shows at least this many blocks along each side
-FLAT = 12  # luma steps (x3 scale, as raw_steps.luma) at or below this are noise inside a cell
-FAINT_FLAT = 6  # ... and the step threshold of a second look for faint mosaics
-MIN_RUN = 3  # flat runs shorter than this are texture
-POOL = 4  # candidate density is kept per POOL x POOL pixels
+FAINT_FLAT = 6  # the step threshold (flat_runs.FLAT: the first) of a second look for faint mosaics
+POOL = flat_runs.POOL  # candidates are pools of POOL x POOL pixels
 DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candidate
-WORK_TILE = 1024  # pixels per side of the work tiles of step 1 (plus a margin of two blocks each side)
 CELL_SCORE = 0.8  # a cell whose inside is this much quieter than its boundaries is a mosaic's
 NEUTRAL_SCORE = 0.7  # a cell scoring this says neither way
 BAD_CELL, FLAT_CELL = -2.0, -0.2  # weights of a cell that is no mosaic's and of one too flat to tell
@@ -85,47 +77,6 @@ class Mosaic:
     def describe(self) -> str:
         """'40,56,120,104 (8 px blocks)'."""
         return f"{self.x},{self.y},{self.w},{self.h} ({self.block:.3g} px blocks)"
-
-
-def _in_runs(luma: np.ndarray, axis: int, flat: int) -> np.ndarray:
-    """True where a pixel lies in a flat run along `axis`, MIN_RUN..2*MAX_BLOCK long, with a step at each
-    end, and the line before or after it has the very same run there."""
-    lines = luma if axis == 1 else luma.T
-    n = lines.shape[1]
-    steps = np.abs(np.diff(lines, axis=1)) > flat  # step j lies between pixels j and j+1
-    index = np.broadcast_to(np.arange(n - 1, dtype=np.int32), steps.shape)
-    before = np.maximum.accumulate(np.where(steps, index, -1), axis=1)  # last step at or before j
-    after = np.minimum.accumulate(np.where(steps, index, n)[:, ::-1], axis=1)[:, ::-1]  # first at or after j
-    prev = np.concatenate([np.full((len(lines), 1), -1, np.int32), before], axis=1)  # last step before pixel i
-    nxt = np.concatenate([after, np.full((len(lines), 1), n, np.int32)], axis=1)  # first step after pixel i
-    length = nxt - prev
-    out = (prev >= 0) & (nxt <= n - 2) & (length >= MIN_RUN) & (length <= 2 * MAX_BLOCK)
-    # a block's edges are straight: the same run shows on the line before or after
-    same = (prev[1:] == prev[:-1]) & (nxt[1:] == nxt[:-1])
-    aligned = np.zeros_like(out)
-    aligned[1:] |= same
-    aligned[:-1] |= same
-    out &= aligned
-    return out if axis == 1 else out.T
-
-
-def _density(luma: np.ndarray, flat: int = FLAT) -> np.ndarray:
-    """Share of mosaic-like pixels per POOL x POOL tile (float32, ceil(H/POOL) x ceil(W/POOL))."""
-    height, width = luma.shape
-    out = np.zeros((-(-height // POOL), -(-width // POOL)), np.float32)
-    margin = 2 * MAX_BLOCK + 2
-    for top in range(0, height, WORK_TILE):
-        for left in range(0, width, WORK_TILE):
-            y0, x0 = max(top - margin, 0), max(left - margin, 0)
-            part = luma[y0:top + WORK_TILE + margin, x0:left + WORK_TILE + margin]
-            like = _in_runs(part, 1, flat) & _in_runs(part, 0, flat)
-            like = like[top - y0:top - y0 + WORK_TILE, left - x0:left - x0 + WORK_TILE]
-            h, w = like.shape
-            padded = np.zeros((-(-h // POOL) * POOL, -(-w // POOL) * POOL), np.float32)
-            padded[:h, :w] = like
-            pooled = padded.reshape(padded.shape[0] // POOL, POOL, -1, POOL).mean(axis=(1, 3))
-            out[top // POOL:top // POOL + pooled.shape[0], left // POOL:left // POOL + pooled.shape[1]] = pooled
-    return out
 
 
 def _inner_pairs(block: np.ndarray) -> np.ndarray:
@@ -204,7 +155,7 @@ def _widen(luma: np.ndarray, lo: int, hi: int, size: float, axis: int) -> tuple[
     lines = luma.astype(np.float32) if axis == 1 else luma.astype(np.float32).T
     steps = np.abs(np.diff(lines, axis=1)).mean(axis=0)  # steps[j]: between pixel j and j+1
     inner = steps[lo:hi - 1]
-    quiet = max(float(np.median(inner)) * 2, FLAT / 3)
+    quiet = max(float(np.median(inner)) * 2, flat_runs.FLAT / 3)
     reach = int(math.ceil(size)) - 1
     while reach and lo > 0 and steps[lo - 1] <= quiet:
         lo, reach = lo - 1, reach - 1
@@ -245,13 +196,12 @@ def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     return x0 + left, y0 + top, x0 + right, y0 + bottom
 
 
-def _stepped_share(luma: np.ndarray, grid: pixel_grid.Grid) -> float:
-    """Share of the grid's lines (both axes, inside `luma`) across which the picture steps: near 1 on a
-    mosaic's own grid and on its multiples, about 1/k on a grid of 1/k its block size, whose other
-    lines run inside blocks."""
+def _stepped_share(profiles: tuple[np.ndarray, np.ndarray], grid: pixel_grid.Grid) -> float:
+    """Share of the grid's lines (both axes) across which the picture steps, by the edge profiles along
+    x and y (entry i: the boundary at i + 1): near 1 on a mosaic's own grid and on its multiples, about
+    1/k on a grid of 1/k its block size, whose other lines run inside blocks."""
     stepped, lines = 0, 0
-    for axis, size, offset in ((1, grid.size_x, grid.offset_x), (0, grid.size_y, grid.offset_y)):
-        profile = pixel_grid.edge_profile(luma, axis, FLAT)  # entry i: the boundary at i + 1
+    for profile, size, offset in zip(profiles, (grid.size_x, grid.size_y), (grid.offset_x, grid.offset_y)):
         at = offset + size * np.arange(math.ceil((1 - offset) / size), math.floor((len(profile) - offset) / size) + 1)
         if not len(at):
             continue
@@ -268,10 +218,12 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
     blocks the detector may take a fraction of their size. A multiple fits better when its cells score
     higher on average, or when many more of its lines step (a fraction's other lines run inside blocks)
     while its cells score about as well."""
+    profiles = (pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT))
+
     def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
         score, contrast, _, _ = _cell_scores(luma, candidate)
         says = contrast >= QUIET
-        return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(luma, candidate)
+        return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(profiles, candidate)
     best, (best_score, base_share) = grid, fit(grid)
     base_score = best_score
     for times in range(2, MAX_MULTIPLE + 1):
@@ -362,14 +314,14 @@ def _union(a: Mosaic, b: Mosaic) -> Mosaic:
 def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
     """Every axis-aligned rectangle of an HxWxC uint8 image that is a pixel mosaic, top to bottom.
 
-    Candidates are looked for twice: with steps above FLAT, then, away from the
+    Candidates are looked for twice: with steps above flat_runs.FLAT, then, away from the
     mosaics found, with steps above FAINT_FLAT (faint blocks over smooth areas,
     which the first look takes for one long flat run).
     """
     luma = raw_steps.luma(arr)
     found: list[Mosaic] = []
-    for flat in (FLAT, FAINT_FLAT):
-        dense = ndimage.uniform_filter(_density(luma, flat), 5) >= DENSE
+    for flat in (flat_runs.FLAT, FAINT_FLAT):
+        dense = ndimage.uniform_filter(flat_runs.density(luma, flat, 2 * MAX_BLOCK), 5) >= DENSE
         for mosaic in found:
             _clear(dense, mosaic)
         _search(arr, luma, dense, found)

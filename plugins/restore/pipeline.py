@@ -18,7 +18,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from plugins.restore import back_projection, mosaics, tiling
+from plugins.restore import back_projection, blocks, mosaics, tiling
 from plugins.restore import grid as pixel_grid
 
 Region = tuple[int, int, int, int]  # x, y, width, height
@@ -104,7 +104,7 @@ def restore_on_grid(arr: np.ndarray, grid: pixel_grid.Grid, note: str, model: ti
     """Restore a whole HxWx3 uint8 image on a grid given in its coordinates; `note` says what the grid is.
     ValueError for a model-space image over MAX_MODEL_PIXELS, before any allocation of that size."""
     height, width = arr.shape[:2]
-    low = pixel_grid.low_res(arr, grid)
+    low = blocks.low_res(arr, grid)
     block = settings.model_block
     if low.shape[0] * low.shape[1] * block * block > MAX_MODEL_PIXELS:
         raise ValueError(f"{width}x{height} with {grid.describe()} is {low.shape[1] * block}x{low.shape[0] * block} "
@@ -116,7 +116,7 @@ def restore_on_grid(arr: np.ndarray, grid: pixel_grid.Grid, note: str, model: ti
     restored = tiling.restore_tiled(low, block, model, settings.multiple, settings.tile, settings.overlap, on_tile)
     scale = (block / grid.size_x + block / grid.size_y) / 2
     note += f"; x{scale:.2f} to the model's {block} px blocks; {tiles} tile{'s' * (tiles > 1)}"
-    image = pixel_grid.onto_image(restored, grid, width, height, block)
+    image = blocks.onto_image(restored, grid, width, height, block)
     return Restored(back_projection.back_project(image, low, grid, settings.back_project), tiles, note)
 
 

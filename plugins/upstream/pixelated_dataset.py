@@ -35,6 +35,7 @@ from data.image_folder import make_dataset
 from plugins.data import image_io
 from plugins.data import mosaic
 from plugins.data import pixelation
+from plugins.restore import blocks
 from plugins.restore import grid as pixel_grid
 
 
@@ -271,7 +272,7 @@ class PixelatedDataset(BaseDataset):
         made, photo = (img.crop((ox, oy, side, side)) for img in (made, photo))
         if self.jpeg and rng.random() < self.opt.pixel_jpeg_share:
             made = mosaic.jpeg(made, round(mosaic.draw(self.jpeg, rng)))
-        low = pixel_grid.low_res(np.asarray(made), pixel_grid.Grid(bx, -ox, by, -oy, 1.0))
+        low = blocks.low_res(np.asarray(made), pixel_grid.Grid(bx, -ox, by, -oy, 1.0))
         n = self.sizes[0]
         # whole cells only: cell k starts at k * b - offset, and cell 0 may be cut by the offset
         kx, ky = (rng.randint(1, cells - n - 1) if cells - n - 1 >= 1 else 0
