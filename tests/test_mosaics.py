@@ -103,9 +103,9 @@ def test_a_mosaic_reaching_over_a_smooth_area_is_found_whole():
     assert m.block == block
 
 
-@pytest.mark.parametrize("block, part", [(20, 2), (18, 3), (16, 2)])
+@pytest.mark.parametrize("block, part", [(20, 2), (18, 3), (16, 2), (15, 5), (18, 6)])
 def test_a_fraction_of_the_block_size_is_taken_back_to_the_blocks(block, part):
-    """A candidate a few blocks across may show a grid of half or a third of the blocks; its lines
+    """A candidate a few blocks across may show a grid of half, a third, down to a sixth of the blocks; its lines
     then mostly run inside blocks, and the grid of whole blocks is taken instead (and kept when given)."""
     arr = photo("astronaut.png")
     censor(arr, 100, 100, 240, 240, block)
@@ -116,6 +116,19 @@ def test_a_fraction_of_the_block_size_is_taken_back_to_the_blocks(block, part):
     for given in (fraction, whole):
         got = mosaics._coarsest(luma, given)
         assert (got.size_x, got.size_y, got.offset_x, got.offset_y) == (block, block, -4 % block, -4 % block)
+
+
+def test_a_grid_read_below_the_smallest_block_size_is_still_taken_to_the_blocks(monkeypatch):
+    """The detector may read 15 px blocks as a 3 px grid (a fifth), below MIN_BLOCK: the candidate is not
+    dropped for that, its grid is taken to whole blocks first, and the mosaic is found."""
+    arr = photo("astronaut.png")
+    censor(arr, 100, 100, 150, 150, 15)
+    arr = jpeg(arr, 85)
+    monkeypatch.setattr(mosaics.pixel_grid, "detect_grid",
+                        lambda crop, *a: mosaics.pixel_grid.Grid(3.0, 1.0, 3.0, 1.0, 0.7))
+    found = mosaics._examine_box(arr, mosaics.raw_steps.luma(arr), (96, 96, 240, 240))
+    assert found is not None and found.block == 15, found and found.describe()
+    assert max(abs(found.x - 100), abs(found.y - 100), abs(found.x + found.w - 250), abs(found.y + found.h - 250)) <= 15
 
 
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "camera.png"])

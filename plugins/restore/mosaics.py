@@ -42,11 +42,12 @@ QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a f
 FAINT, FAINT_CELL = 2.0, 0.5  # a flat cell with this much contrast that scores high counts this much
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
-MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
+MAX_MULTIPLE = 6  # block sizes up to this multiple of the detected one are tried
 STEPPED = 0.25  # a grid line steps when its edge profile reaches this share of the strongest lines' (90th pct)
 FRACTION_STEPS = 1.6  # a multiple whose lines step this many times as often shows the grid was a fraction
 FRACTION_CELLS = 3  # ... looked for on candidates this many of the multiple's blocks across
 FRACTION_SCORE = 0.5  # ... on candidates whose cells score this on average (mostly mosaic)
+SMALL_READ_STEPPED = 0.6  # a grid read below MIN_BLOCK is kept (as a multiple) when this share of its lines step
 MAX_TRIES = 64  # candidates examined per image at most: bounds the time on a photo full of texture
 
 
@@ -213,12 +214,17 @@ def _stepped_share(profiles: tuple[np.ndarray, np.ndarray], grid: pixel_grid.Gri
     return stepped / lines if lines else 0.0
 
 
+def _edge_profiles(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The edge profiles along x and y that _stepped_share reads."""
+    return pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT)
+
+
 def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
     """`grid`, or the multiple of its block size (at the best offset) that fits better: on a few large
     blocks the detector may take a fraction of their size. A multiple fits better when its cells score
     higher on average, or when many more of its lines step (a fraction's other lines run inside blocks)
     while its cells score about as well."""
-    profiles = (pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT))
+    profiles = _edge_profiles(luma)
 
     def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
         score, contrast, _, _ = _cell_scores(luma, candidate)
@@ -269,12 +275,16 @@ def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, in
         return None
     grid = pixel_grid.detect_grid(crop)
     size = (grid.size_x + grid.size_y) / 2
-    if not (math.isfinite(size) and grid.strength >= MIN_STRENGTH and MIN_BLOCK - 0.5 <= size <= MAX_BLOCK + 1
+    if not (math.isfinite(size) and grid.strength >= MIN_STRENGTH and size <= MAX_BLOCK + 1
             and abs(grid.size_x / grid.size_y - 1) < pixel_grid.SQUARE_TOLERANCE):
         return None
+    read = size
     grid = _coarsest(luma[y0:y1, x0:x1], pixel_grid.snap(grid, x1 - x0, y1 - y0))
-    grid = _shifted(grid, -x0, -y0)
     size = (grid.size_x + grid.size_y) / 2
+    if size < MIN_BLOCK - 0.5 or (read < MIN_BLOCK - 0.5 and _stepped_share(
+            _edge_profiles(luma[y0:y1, x0:x1]), grid) < SMALL_READ_STEPPED):
+        return None
+    grid = _shifted(grid, -x0, -y0)
     height, width = luma.shape
     margin = int(math.ceil(3 * size))
     found = None
