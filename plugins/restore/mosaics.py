@@ -42,7 +42,8 @@ QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a f
 FAINT, FAINT_CELL = 2.0, 0.5  # a flat cell with this much contrast that scores high counts this much
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
-MAX_MULTIPLE = 6  # block sizes up to this multiple of the detected one are tried
+MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
+SMALL_READ_MULTIPLE = 6  # ... up to this one for a grid read below MIN_BLOCK (surely a fraction of the blocks)
 STEPPED = 0.25  # a grid line steps when its edge profile reaches this share of the strongest lines' (90th pct)
 FRACTION_STEPS = 1.6  # a multiple whose lines step this many times as often shows the grid was a fraction
 FRACTION_CELLS = 3  # ... looked for on candidates this many of the multiple's blocks across
@@ -232,7 +233,8 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
         return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(profiles, candidate)
     best, (best_score, base_share) = grid, fit(grid)
     base_score = best_score
-    for times in range(2, MAX_MULTIPLE + 1):
+    small_read = (grid.size_x + grid.size_y) / 2 < MIN_BLOCK - 0.5
+    for times in range(2, (SMALL_READ_MULTIPLE if small_read else MAX_MULTIPLE) + 1):
         if min(luma.shape) < FRACTION_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
             break
         for shift_x in range(times):
