@@ -103,6 +103,22 @@ def test_a_mosaic_reaching_over_a_smooth_area_is_found_whole():
     assert m.block == block
 
 
+@pytest.mark.parametrize("name, block", [("astronaut.png", 16), ("coffee.png", 12), ("chelsea.png", 20)])
+def test_a_flat_area_beside_a_mosaic_is_left_out(name, block):
+    """The row of cells over a flat sky just above a mosaic looks like blocks (flat inside, stepping across
+    its lower edge, the mosaic's): it steps only towards the mosaic, so it is left out, and the rectangle
+    ends at the mosaic's edge instead of a block or two into the sky."""
+    arr = photo(name)
+    arr[:120] = np.array([120, 160, 215], np.uint8)
+    x, y, w, h = 100, 120, 8 * block, 8 * block
+    censor(arr, x, y, w, h, block)
+    found = mosaics.find_mosaics(jpeg(arr, 85))
+    assert len(found) == 1, [m.describe() for m in found]
+    m = found[0]
+    assert abs(m.y - y) <= 2, m.describe()
+    assert max(abs(m.x - x), abs(m.x + m.w - x - w), abs(m.y + m.h - y - h)) <= block, m.describe()
+
+
 @pytest.mark.parametrize("block, part", [(20, 2), (18, 3), (16, 2), (15, 5), (18, 6)])
 def test_a_fraction_of_the_block_size_is_taken_back_to_the_blocks(block, part):
     """A candidate a few blocks across may show a grid of half, a third, down to a sixth of the blocks; its lines

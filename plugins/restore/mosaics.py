@@ -183,6 +183,44 @@ def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
                for size, offset in ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y)))
 
 
+def _step(lum: np.ndarray, line: int, span: slice) -> float:
+    """Mean step across the boundary between pixel rows line - 1 and line over the columns of `span`,
+    or across one of its neighbours where that is larger (a non-integer grid rounds its lines either
+    way); 0 where the line is the image's edge."""
+    steps = [float(np.abs(lum[at, span] - lum[at - 1, span]).mean())
+             for at in (line - 1, line, line + 1) if 0 < at < lum.shape[0]]
+    return max(steps) if 0 < line < lum.shape[0] else 0.0
+
+
+def _rim(lum: np.ndarray, band: tuple[int, int], span: slice, lines: np.ndarray, outward: int, inward: int) -> bool:
+    """True when a row of cells (pixel rows `band`, columns `span`, inner grid lines `lines`) steps only
+    across the boundary towards the mosaic (pixel row `inward`): a flat area beside a mosaic, whose cells
+    look like blocks because the mosaic's edge borders them."""
+    inner = lum[band[0] + 1:max(band[1] - 1, band[0] + 2)].T  # its edge pixel rows may lie over the next row
+    along = float(np.mean([_step(inner, int(line), slice(None)) for line in lines] or [0.0]))
+    return max(along, _step(lum, outward, span)) < QUIET <= _step(lum, inward, span)
+
+
+def _without_rims(local: np.ndarray, cells: tuple[int, int, int, int], bounds_x: np.ndarray,
+                  bounds_y: np.ndarray) -> tuple[int, int, int, int]:
+    """The cell rectangle (row0, row1, col0, col1) less a rim row or column at each side (see _rim)."""
+    lum = local.astype(np.float32)
+    r0, r1, c0, c1 = cells
+    for transposed in (False, True):
+        image, (lo, hi), (a, b) = (lum.T, (c0, c1), (r0, r1)) if transposed else (lum, (r0, r1), (c0, c1))
+        along, across = (bounds_y, bounds_x) if transposed else (bounds_x, bounds_y)
+        span, lines = slice(int(along[a]), int(along[b])), along[a + 1:b].astype(np.int64)
+        if hi - lo > MIN_CELLS and _rim(image, (across[lo], across[lo + 1]), span, lines, across[lo], across[lo + 1]):
+            lo += 1
+        if hi - lo > MIN_CELLS and _rim(image, (across[hi - 1], across[hi]), span, lines, across[hi], across[hi - 1]):
+            hi -= 1
+        if transposed:
+            c0, c1 = lo, hi
+        else:
+            r0, r1 = lo, hi
+    return r0, r1, c0, c1
+
+
 def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     """The mosaic of `grid` (image coordinates) inside `area` (x0, y0, x1, y1): (x0, y0, x1, y1) or None."""
     x0, y0, x1, y1 = area
@@ -191,8 +229,8 @@ def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     cells = _cell_rectangle(score, contrast, not _on_jpeg_grid(grid))
     if cells is None:
         return None
-    r0, r1, c0, c1 = cells
     bounds_x, bounds_y = np.append(starts_x, x1 - x0), np.append(starts_y, y1 - y0)
+    r0, r1, c0, c1 = _without_rims(local, cells, bounds_x, bounds_y)
     left, right = _widen(local, int(bounds_x[c0]), int(bounds_x[c1]), grid.size_x, 1)
     top, bottom = _widen(local, int(bounds_y[r0]), int(bounds_y[r1]), grid.size_y, 0)
     return x0 + left, y0 + top, x0 + right, y0 + bottom
