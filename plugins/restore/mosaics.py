@@ -152,17 +152,21 @@ def _cell_rectangle(score: np.ndarray, contrast: np.ndarray, faint: bool) -> tup
 
 
 def _widen(luma: np.ndarray, lo: int, hi: int, size: float, axis: int) -> tuple[int, int]:
-    """[lo, hi) along `axis` (1: columns) grown over the partial blocks at each end: pixels whose step to
-    their neighbour towards the mosaic is as quiet as a cell's inside."""
+    """[lo, hi) along `axis` (1: columns) grown over the partial blocks at each end: pixel lines that
+    differ from the mosaic's edge line as little as a cell's neighbouring pixels do (a partial block
+    repeats its edge; a smooth area beside the mosaic drifts away from it)."""
     lines = luma.astype(np.float32) if axis == 1 else luma.astype(np.float32).T
     steps = np.abs(np.diff(lines, axis=1)).mean(axis=0)  # steps[j]: between pixel j and j+1
     inner = steps[lo:hi - 1]
-    quiet = max(float(np.median(inner)) * 2, flat_runs.FLAT / 3)
-    reach = int(math.ceil(size)) - 1
-    while reach and lo > 0 and steps[lo - 1] <= quiet:
+    quiet = max(float(np.median(inner)) * 2 if len(inner) else 0.0, flat_runs.FLAT / 3)
+
+    def off(j: int, edge: int) -> float:  # how far pixel line j is from the mosaic's edge line
+        return float(np.abs(lines[:, j] - lines[:, edge]).mean())
+    reach, edge = int(math.ceil(size)) - 1, lo
+    while reach and lo > 0 and off(lo - 1, edge) <= quiet:
         lo, reach = lo - 1, reach - 1
-    reach = int(math.ceil(size)) - 1
-    while reach and hi < lines.shape[1] and steps[hi - 1] <= quiet:
+    reach, edge = int(math.ceil(size)) - 1, hi - 1
+    while reach and hi < lines.shape[1] and off(hi, edge) <= quiet:
         hi, reach = hi + 1, reach - 1
     return lo, hi
 
@@ -186,10 +190,9 @@ def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
 def _step(lum: np.ndarray, line: int, span: slice) -> float:
     """Mean step across the boundary between pixel rows line - 1 and line over the columns of `span`,
     or across one of its neighbours where that is larger (a non-integer grid rounds its lines either
-    way); 0 where the line is the image's edge."""
-    steps = [float(np.abs(lum[at, span] - lum[at - 1, span]).mean())
-             for at in (line - 1, line, line + 1) if 0 < at < lum.shape[0]]
-    return max(steps) if 0 < line < lum.shape[0] else 0.0
+    way); 0 where the line is the image's edge or the span is empty."""
+    steps = [np.abs(lum[at, span] - lum[at - 1, span]) for at in (line - 1, line, line + 1) if 0 < at < lum.shape[0]]
+    return max(float(step.mean()) for step in steps) if 0 < line < lum.shape[0] and steps[0].size else 0.0
 
 
 def _rim(lum: np.ndarray, band: tuple[int, int], span: slice, lines: np.ndarray, outward: int, inward: int) -> bool:
