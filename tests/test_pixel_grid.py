@@ -112,6 +112,25 @@ def test_given_size_fits_only_the_offset():
     assert_recovered(grid, truth_x, truth_y)
 
 
+def block_starts(length: int, size: float, offset: float) -> np.ndarray:
+    """The pixels that begin a block (pixel x is in block floor((x + 0.5 - offset) / size))."""
+    return np.flatnonzero(np.diff(np.floor((np.arange(length) + 0.5 - offset) / size)))
+
+
+@pytest.mark.parametrize("block, dx, dy, quality", [(4, 2, 1, None), (8, 5, 3, None), (4, 1, 3, 85), (16, 7, 12, 90)])
+def test_given_size_puts_every_block_boundary_on_its_pixel(block, dx, dy, quality):
+    """With the block size given (--block_size), every block starts at the very pixel it does in the image:
+    an offset half a pixel off would put each block's first pixel into the block before."""
+    photo = sample_photos.load_source("astronaut.png")  # 512 x 512: whole blocks
+    small = photo.resize((512 // block, 512 // block), BOX)
+    img = small.resize((512, 512), NEAREST).crop((dx, dy, dx + 256, dy + 256))
+    if quality:
+        img = jpeg(img, quality)
+    grid = pixel_grid.detect_grid(np.asarray(img), size=float(block))
+    for offset, shift in ((grid.offset_x, dx), (grid.offset_y, dy)):
+        np.testing.assert_array_equal(block_starts(256, block, offset), block_starts(256, block, -shift % block))
+
+
 def test_too_small_or_flat_images_have_no_grid():
     assert not pixel_grid.detect_grid(np.zeros((64, 64, 3), np.uint8)).found
     assert not pixel_grid.detect_grid(np.asarray(PHOTOS[0].resize((8, 8)))).found

@@ -185,12 +185,14 @@ def _best_offset(profile: np.ndarray, size: float) -> tuple[float, float]:
     return float(offsets[best]), float(gains[best])
 
 
-def _polish(profile: np.ndarray, size: float, offset: float) -> tuple[float, float]:
-    """(size, offset) fitted by least squares to the boundaries seen within a pixel of the predicted ones.
+def _polish(profile: np.ndarray, size: float, offset: float, fixed: bool = False) -> tuple[float, float]:
+    """(size, offset) fitted by least squares to the boundaries seen within a pixel of the predicted ones;
+    with `fixed`, the offset only.
 
     Each predicted boundary j is matched to the strongest of j-1, j, j+1; a
     pixel-exact grid then predicts those very pixels (a coarse search cannot
-    land inside the tiny region of exact sizes and offsets on a long axis).
+    land inside the tiny region of exact sizes and offsets on a long axis,
+    and its offsets on half pixels may put a block's first pixel in the block before).
     """
     length = len(profile) + 1
     first = math.ceil((0.5 - offset) / size)
@@ -206,6 +208,8 @@ def _polish(profile: np.ndarray, size: float, offset: float) -> tuple[float, flo
     strong = weight > np.median(weight) * 0.25
     if strong.sum() < 3:
         return size, offset
+    if fixed:
+        return size, float(np.average(seen[strong] - k[strong] * size, weights=np.sqrt(weight[strong])) % size)
     slope, intercept = np.polyfit(k[strong], seen[strong], 1, w=np.sqrt(weight[strong]))
     return float(slope), float(intercept % slope)
 
@@ -249,7 +253,7 @@ def _strength(profile: np.ndarray, size: float, offset: float) -> float:
 def fit_axis(profile: np.ndarray, size: float | None = None) -> AxisFit:
     """The grid along one axis from its edge profile; with `size` given, only the offset is fitted."""
     if size is not None:
-        offset, _ = _best_offset(profile, float(size))
+        offset = _polish(profile, float(size), _best_offset(profile, float(size))[0], fixed=True)[1]
         return AxisFit(float(size), offset, _strength(profile, float(size), offset))
     max_size = (len(profile) + 1) / MIN_BLOCKS
     candidates = _candidate_sizes(profile, max_size) if max_size >= MIN_BLOCK and profile.any() else []
