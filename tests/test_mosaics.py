@@ -145,6 +145,23 @@ def test_a_grid_read_below_the_smallest_block_size_is_still_taken_to_the_blocks(
     assert max(abs(found.x - 100), abs(found.y - 100), abs(found.x + found.w - 250), abs(found.y + found.h - 250)) <= 15
 
 
+@pytest.mark.parametrize("read_x, read_y", [(5.0, 15.0), (15.0, 7.5)])
+def test_a_grid_read_as_a_fraction_along_one_axis_is_squared(monkeypatch, read_x, read_y):
+    """Square blocks read as 5x15 or 15x7.5 px (a whole fraction along one axis): the larger size is taken
+    for both, the offsets fitted again, and the mosaic is found; sizes in no whole ratio are no mosaic."""
+    arr = photo("astronaut.png")
+    censor(arr, 100, 100, 150, 150, 15)
+    arr = jpeg(arr, 85)
+    real = mosaics.pixel_grid.detect_grid
+    read = mosaics.pixel_grid.Grid(read_x, 1.0, read_y, 2.0, 0.7)
+    monkeypatch.setattr(mosaics.pixel_grid, "detect_grid", lambda crop, size=None: real(crop, size) if size else read)
+    found = mosaics._examine_box(arr, mosaics.raw_steps.luma(arr), (96, 96, 240, 240))
+    assert found is not None and found.block == 15, found and found.describe()
+    assert max(abs(found.x - 100), abs(found.y - 100), abs(found.x + found.w - 250), abs(found.y + found.h - 250)) <= 15
+    read = mosaics.pixel_grid.Grid(10.0, 1.0, 15.0, 2.0, 0.7)
+    assert mosaics._examine_box(arr, mosaics.raw_steps.luma(arr), (96, 96, 240, 240)) is None
+
+
 @pytest.mark.parametrize("name", ["astronaut.png", "coffee.png", "chelsea.png", "rocket.jpg", "camera.png"])
 def test_sharp_photos_hold_no_mosaic(name):
     assert mosaics.find_mosaics(jpeg(photo(name), 80)) == []

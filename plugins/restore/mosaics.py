@@ -291,6 +291,20 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
     return best
 
 
+def _squared(crop: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid | None:
+    """`grid` (read on `crop`) when square; when one axis reads a whole fraction (1/2 .. 1/MAX_MULTIPLE)
+    of the other's block size, the square grid of the larger size with both offsets fitted again, when
+    that shows as a grid (MIN_STRENGTH); else None."""
+    ratio = max(grid.size_x, grid.size_y) / min(grid.size_x, grid.size_y)
+    if ratio - 1 < pixel_grid.SQUARE_TOLERANCE:
+        return grid
+    times = round(ratio)
+    if not 2 <= times <= MAX_MULTIPLE or abs(ratio / times - 1) >= pixel_grid.SQUARE_TOLERANCE:
+        return None
+    squared = pixel_grid.detect_grid(crop, max(grid.size_x, grid.size_y))
+    return squared if squared.strength >= MIN_STRENGTH else None
+
+
 def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
     """The mosaic around a candidate box (x0, y0, x1, y1) of the image, or None.
 
@@ -317,9 +331,11 @@ def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, in
     if min(crop.shape[:2]) < MIN_CELLS * MIN_BLOCK:
         return None
     grid = pixel_grid.detect_grid(crop)
-    size = (grid.size_x + grid.size_y) / 2
-    if not (math.isfinite(size) and grid.strength >= MIN_STRENGTH and size <= MAX_BLOCK + 1
-            and abs(grid.size_x / grid.size_y - 1) < pixel_grid.SQUARE_TOLERANCE):
+    if not (math.isfinite(grid.size_x + grid.size_y) and grid.strength >= MIN_STRENGTH):
+        return None
+    grid = _squared(crop, grid)
+    size = (grid.size_x + grid.size_y) / 2 if grid else math.inf
+    if size > MAX_BLOCK + 1:
         return None
     read = size
     grid = _coarsest(luma[y0:y1, x0:x1], pixel_grid.snap(grid, x1 - x0, y1 - y0))
