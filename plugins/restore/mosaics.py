@@ -7,16 +7,14 @@ Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
 2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
    on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
    removal lines up. A candidate a few blocks across may show a fraction of
-   the block size: a multiple whose lines step far more often (the
-   fraction's other lines run inside blocks) replaces it, and the grid is
-   looked for again on the mosaic found.
-3. Extent. Each cell of that grid scores 1 - (mean step between neighbouring
-   pixels inside it) / (mean step across its boundaries): ~1 in a mosaic,
-   ~0 in a photo whatever its texture. The run of cells that score high,
-   trimmed to a rectangle, is the mosaic, widened by the partial blocks at
-   its edges; flat cells fill it, and faint ones that score high stretch it
-   (unless the grid is JPEG's own). What is left of a candidate is searched
-   again, so mosaics of different block sizes that touch are each found.
+   the block size (along both axes, even below MIN_BLOCK, or along one): a
+   multiple whose lines step far more often (the fraction's other lines run
+   inside blocks) replaces it, and the grid is looked for again on the
+   mosaic found.
+3. Extent (plugins.restore.mosaic_extent): the rectangle of that grid's
+   cells that look like a mosaic's blocks, widened by its partial blocks.
+   What is left of a candidate is searched again, so mosaics of different
+   block sizes that touch are each found.
 """
 from __future__ import annotations
 
@@ -26,20 +24,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from plugins.restore import flat_runs
+from plugins.restore import flat_runs, mosaic_extent
 from plugins.restore import grid as pixel_grid
 from plugins.restore import raw_steps
+from plugins.restore.mosaic_extent import MAX_BLOCK, MIN_BLOCK, MIN_CELLS
 
-MIN_BLOCK, MAX_BLOCK = 4, 40  # block sizes looked for, pixels
-MIN_CELLS = 6  # a mosaic shows at least this many blocks along each side
 FAINT_FLAT = 6  # the step threshold (flat_runs.FLAT: the first) of a second look for faint mosaics
 POOL = flat_runs.POOL  # candidates are pools of POOL x POOL pixels
 DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candidate
-CELL_SCORE = 0.8  # a cell whose inside is this much quieter than its boundaries is a mosaic's
-NEUTRAL_SCORE = 0.7  # a cell scoring this says neither way
-BAD_CELL, FLAT_CELL = -2.0, -0.2  # weights of a cell that is no mosaic's and of one too flat to tell
-QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a flat area)
-FAINT, FAINT_CELL = 2.0, 0.5  # a flat cell with this much contrast that scores high counts this much
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
 MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
@@ -81,164 +73,6 @@ class Mosaic:
         return f"{self.x},{self.y},{self.w},{self.h} ({self.block:.3g} px blocks)"
 
 
-def _inner_pairs(block: np.ndarray) -> np.ndarray:
-    """Which neighbouring pairs (i, i+1) along an axis lie inside one cell, away from its edge pixels
-    (`block`: the cell index of each pixel)."""
-    same = block[1:] == block[:-1]
-    first = np.concatenate([[True], ~same])  # the first pixel of its cell
-    last = np.concatenate([~same, [True]])
-    return same & ~first[:-1] & ~last[1:]
-
-
-def _cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell of `grid` on `luma`: its score (see the module) and its contrast (mean step across its
-    boundaries, 0 where it has no inside or no boundary), and the first pixel of each column and row
-    of cells. A cell of contrast below QUIET says nothing (a flat area)."""
-    lum = luma.astype(np.float32)
-    bx = np.floor((np.arange(lum.shape[1]) + 0.5 - grid.offset_x) / grid.size_x).astype(np.int64)
-    by = np.floor((np.arange(lum.shape[0]) + 0.5 - grid.offset_y) / grid.size_y).astype(np.int64)
-    bx -= bx[0]
-    by -= by[0]
-    nx, ny = int(bx[-1]) + 1, int(by[-1]) + 1
-    # inside pairs leave out each cell's edge pixels: a non-integer grid rounds its boundaries either way
-    keep_x, keep_y = (_inner_pairs(b) if size >= MIN_BLOCK else b[1:] == b[:-1]
-                      for b, size in ((bx, grid.size_x), (by, grid.size_y)))
-    inside, inside_n = np.zeros(ny * nx), np.zeros(ny * nx)
-    across, across_n = np.zeros(ny * nx), np.zeros(ny * nx)
-    for steps, cells_a, cells_b, keep in (
-            (np.abs(np.diff(lum, axis=1)), by[:, None] * nx + bx[None, :-1], by[:, None] * nx + bx[None, 1:],
-             np.broadcast_to(keep_x[None, :], (len(by), len(keep_x)))),
-            (np.abs(np.diff(lum, axis=0)), by[:-1, None] * nx + bx[None, :], by[1:, None] * nx + bx[None, :],
-             np.broadcast_to(keep_y[:, None], (len(keep_y), len(bx))))):
-        values, a, b = steps.ravel(), cells_a.ravel(), cells_b.ravel()
-        flat_same, inner = (cells_a == cells_b).ravel(), keep.ravel()
-        inside += np.bincount(a[inner], values[inner], ny * nx)
-        inside_n += np.bincount(a[inner], minlength=ny * nx)
-        for cells in (a, b):
-            across += np.bincount(cells[~flat_same], values[~flat_same], ny * nx)
-            across_n += np.bincount(cells[~flat_same], minlength=ny * nx)
-    mean_in = inside / np.maximum(inside_n, 1)
-    mean_across = across / np.maximum(across_n, 1)
-    contrast = np.where((inside_n > 0) & (across_n > 0), mean_across, 0.0)
-    score = np.where(contrast > 0, 1 - mean_in / np.maximum(mean_across, 1e-6), 0.0)
-    starts_x = np.flatnonzero(np.diff(bx, prepend=-1))
-    starts_y = np.flatnonzero(np.diff(by, prepend=-1))
-    return score.reshape(ny, nx), contrast.reshape(ny, nx), starts_x, starts_y
-
-
-def _cell_rectangle(score: np.ndarray, contrast: np.ndarray, faint: bool) -> tuple[int, int, int, int] | None:
-    """(row0, row1, col0, col1): the rectangle of cells with the largest summed weight, a cell weighing
-    +1 from CELL_SCORE up, 0 at NEUTRAL_SCORE and down to BAD_CELL below, a flat cell FLAT_CELL (flat
-    cells may fill a mosaic, never stretch it), except, with `faint`, a flat cell of contrast from
-    FAINT up that scores CELL_SCORE: FAINT_CELL (faint blocks over a smooth area stretch it);
-    None when no cell is clearly a mosaic's."""
-    says = contrast >= QUIET
-    if not (says & (score >= CELL_SCORE)).any():
-        return None
-    flat = np.where(faint & (contrast >= FAINT) & (score >= CELL_SCORE), FAINT_CELL, FLAT_CELL)
-    weight = np.where(says, np.clip((score - NEUTRAL_SCORE) / (CELL_SCORE - NEUTRAL_SCORE), BAD_CELL, 1.0), flat)
-    rows, cols = weight.shape
-    best, where = 0.0, None
-    for r0 in range(rows):
-        sums = np.cumsum(weight[r0:], axis=0)  # column sums of rows r0..r1, per r1
-        prefix = np.concatenate([np.zeros((rows - r0, 1)), np.cumsum(sums, axis=1)], axis=1)
-        low = np.minimum.accumulate(prefix, axis=1)
-        gain = prefix[:, 1:] - low[:, :-1]  # best sum ending at column c
-        r1, c1 = np.unravel_index(int(np.argmax(gain)), gain.shape)
-        if gain[r1, c1] > best:
-            c0 = int(np.argmin(prefix[r1, :c1 + 1]))
-            best, where = float(gain[r1, c1]), (r0, r0 + int(r1) + 1, c0, int(c1) + 1)
-    return where
-
-
-def _widen(luma: np.ndarray, lo: int, hi: int, size: float, axis: int) -> tuple[int, int]:
-    """[lo, hi) along `axis` (1: columns) grown over the partial blocks at each end: pixel lines that
-    differ from the mosaic's edge line as little as a cell's neighbouring pixels do (a partial block
-    repeats its edge; a smooth area beside the mosaic drifts away from it)."""
-    lines = luma.astype(np.float32) if axis == 1 else luma.astype(np.float32).T
-    steps = np.abs(np.diff(lines, axis=1)).mean(axis=0)  # steps[j]: between pixel j and j+1
-    inner = steps[lo:hi - 1]
-    quiet = max(float(np.median(inner)) * 2 if len(inner) else 0.0, flat_runs.FLAT / 3)
-
-    def off(j: int, edge: int) -> float:  # how far pixel line j is from the mosaic's edge line
-        return float(np.abs(lines[:, j] - lines[:, edge]).mean())
-    reach, edge = int(math.ceil(size)) - 1, lo
-    while reach and lo > 0 and off(lo - 1, edge) <= quiet:
-        lo, reach = lo - 1, reach - 1
-    reach, edge = int(math.ceil(size)) - 1, hi - 1
-    while reach and hi < lines.shape[1] and off(hi, edge) <= quiet:
-        hi, reach = hi + 1, reach - 1
-    return lo, hi
-
-
-def _shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
-    """`grid` as seen from pixel (x, y): offsets in [0, size)."""
-    return pixel_grid.Grid(grid.size_x, (grid.offset_x - x) % grid.size_x,
-                           grid.size_y, (grid.offset_y - y) % grid.size_y, grid.strength)
-
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1
-
-
-def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
-    """True when every line of the grid (image coordinates) is a line of JPEG's 8x8 grid, whose blocks
-    are as flat as a mosaic's in smooth areas."""
-    return all(size % 8 == 0 and offset % 8 == 0
-               for size, offset in ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y)))
-
-
-def _step(lum: np.ndarray, line: int, span: slice) -> float:
-    """Mean step across the boundary between pixel rows line - 1 and line over the columns of `span`,
-    or across one of its neighbours where that is larger (a non-integer grid rounds its lines either
-    way); 0 where the line is the image's edge or the span is empty."""
-    steps = [np.abs(lum[at, span] - lum[at - 1, span]) for at in (line - 1, line, line + 1) if 0 < at < lum.shape[0]]
-    return max(float(step.mean()) for step in steps) if 0 < line < lum.shape[0] and steps[0].size else 0.0
-
-
-def _rim(lum: np.ndarray, band: tuple[int, int], span: slice, lines: np.ndarray, outward: int, inward: int) -> bool:
-    """True when a row of cells (pixel rows `band`, columns `span`, inner grid lines `lines`) steps only
-    across the boundary towards the mosaic (pixel row `inward`): a flat area beside a mosaic, whose cells
-    look like blocks because the mosaic's edge borders them."""
-    inner = lum[band[0] + 1:max(band[1] - 1, band[0] + 2)].T  # its edge pixel rows may lie over the next row
-    along = float(np.mean([_step(inner, int(line), slice(None)) for line in lines] or [0.0]))
-    return max(along, _step(lum, outward, span)) < QUIET <= _step(lum, inward, span)
-
-
-def _without_rims(local: np.ndarray, cells: tuple[int, int, int, int], bounds_x: np.ndarray,
-                  bounds_y: np.ndarray) -> tuple[int, int, int, int]:
-    """The cell rectangle (row0, row1, col0, col1) less a rim row or column at each side (see _rim)."""
-    lum = local.astype(np.float32)
-    r0, r1, c0, c1 = cells
-    for transposed in (False, True):
-        image, (lo, hi), (a, b) = (lum.T, (c0, c1), (r0, r1)) if transposed else (lum, (r0, r1), (c0, c1))
-        along, across = (bounds_y, bounds_x) if transposed else (bounds_x, bounds_y)
-        span, lines = slice(int(along[a]), int(along[b])), along[a + 1:b].astype(np.int64)
-        if hi - lo > MIN_CELLS and _rim(image, (across[lo], across[lo + 1]), span, lines, across[lo], across[lo + 1]):
-            lo += 1
-        if hi - lo > MIN_CELLS and _rim(image, (across[hi - 1], across[hi]), span, lines, across[hi], across[hi - 1]):
-            hi -= 1
-        if transposed:
-            c0, c1 = lo, hi
-        else:
-            r0, r1 = lo, hi
-    return r0, r1, c0, c1
-
-
-def _extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
-    """The mosaic of `grid` (image coordinates) inside `area` (x0, y0, x1, y1): (x0, y0, x1, y1) or None."""
-    x0, y0, x1, y1 = area
-    local = luma[y0:y1, x0:x1]
-    score, contrast, starts_x, starts_y = _cell_scores(local, _shifted(grid, x0, y0))
-    cells = _cell_rectangle(score, contrast, not _on_jpeg_grid(grid))
-    if cells is None:
-        return None
-    bounds_x, bounds_y = np.append(starts_x, x1 - x0), np.append(starts_y, y1 - y0)
-    r0, r1, c0, c1 = _without_rims(local, cells, bounds_x, bounds_y)
-    left, right = _widen(local, int(bounds_x[c0]), int(bounds_x[c1]), grid.size_x, 1)
-    top, bottom = _widen(local, int(bounds_y[r0]), int(bounds_y[r1]), grid.size_y, 0)
-    return x0 + left, y0 + top, x0 + right, y0 + bottom
-
-
 def _stepped_share(profiles: tuple[np.ndarray, np.ndarray], grid: pixel_grid.Grid) -> float:
     """Share of the grid's lines (both axes) across which the picture steps, by the edge profiles along
     x and y (entry i: the boundary at i + 1): near 1 on a mosaic's own grid and on its multiples, about
@@ -269,8 +103,8 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
     profiles = _edge_profiles(luma)
 
     def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
-        score, contrast, _, _ = _cell_scores(luma, candidate)
-        says = contrast >= QUIET
+        score, contrast, _, _ = mosaic_extent.cell_scores(luma, candidate)
+        says = contrast >= mosaic_extent.QUIET
         return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(profiles, candidate)
     best, (best_score, base_share) = grid, fit(grid)
     base_score = best_score
@@ -343,13 +177,13 @@ def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, in
     if size < MIN_BLOCK - 0.5 or (read < MIN_BLOCK - 0.5 and _stepped_share(
             _edge_profiles(luma[y0:y1, x0:x1]), grid) < SMALL_READ_STEPPED):
         return None
-    grid = _shifted(grid, -x0, -y0)
+    grid = mosaic_extent.shifted(grid, -x0, -y0)
     height, width = luma.shape
     margin = int(math.ceil(3 * size))
     found = None
     for _ in range(GROW_STEPS):
         area = (max(x0 - margin, 0), max(y0 - margin, 0), min(x1 + margin, width), min(y1 + margin, height))
-        found = _extent(luma, grid, area)
+        found = mosaic_extent.extent(luma, grid, area)
         if found is None:
             return None
         x0, y0, x1, y1 = found
