@@ -90,24 +90,20 @@ def _stepped_share(profiles: tuple[np.ndarray, np.ndarray], grid: pixel_grid.Gri
     return stepped / lines if lines else 0.0
 
 
-def _edge_profiles(luma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The edge profiles along x and y that _stepped_share reads."""
-    return pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT)
-
-
-def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
+def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid | None:
     """`grid`, or the multiple of its block size (at the best offset) that fits better: on a few large
     blocks the detector may take a fraction of their size. A multiple fits better when its cells score
     higher on average, or when many more of its lines step (a fraction's other lines run inside blocks)
-    while its cells score about as well."""
-    profiles = _edge_profiles(luma)
+    while its cells score about as well. A grid read below MIN_BLOCK is surely a fraction: None unless
+    it comes to a multiple of at least MIN_BLOCK whose lines mostly step (SMALL_READ_STEPPED)."""
+    profiles = (pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT))
 
     def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
         score, contrast, _, _ = mosaic_extent.cell_scores(luma, candidate)
         says = contrast >= mosaic_extent.QUIET
         return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(profiles, candidate)
     best, (best_score, base_share) = grid, fit(grid)
-    base_score = best_score
+    base_score, best_share = best_score, base_share
     small_read = (grid.size_x + grid.size_y) / 2 < MIN_BLOCK - 0.5
     for times in range(2, (SMALL_READ_MULTIPLE if small_read else MAX_MULTIPLE) + 1):
         if min(luma.shape) < FRACTION_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
@@ -121,7 +117,9 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
                 roomy = min(luma.shape) >= MIN_CELLS * grid.size_x * times
                 fraction = base_score >= FRACTION_SCORE and share > FRACTION_STEPS * base_share
                 if (roomy and score > best_score + 0.05) or (fraction and score > max(best_score, base_score - 0.1)):
-                    best, best_score = candidate, score
+                    best, best_score, best_share = candidate, score, share
+    if small_read and ((best.size_x + best.size_y) / 2 < MIN_BLOCK - 0.5 or best_share < SMALL_READ_STEPPED):
+        return None
     return best
 
 
@@ -168,16 +166,13 @@ def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, in
     if not (math.isfinite(grid.size_x + grid.size_y) and grid.strength >= MIN_STRENGTH):
         return None
     grid = _squared(crop, grid)
-    size = (grid.size_x + grid.size_y) / 2 if grid else math.inf
-    if size > MAX_BLOCK + 1:
+    if grid is None or (grid.size_x + grid.size_y) / 2 > MAX_BLOCK + 1:
         return None
-    read = size
     grid = _coarsest(luma[y0:y1, x0:x1], pixel_grid.snap(grid, x1 - x0, y1 - y0))
-    size = (grid.size_x + grid.size_y) / 2
-    if size < MIN_BLOCK - 0.5 or (read < MIN_BLOCK - 0.5 and _stepped_share(
-            _edge_profiles(luma[y0:y1, x0:x1]), grid) < SMALL_READ_STEPPED):
+    if grid is None:
         return None
     grid = mosaic_extent.shifted(grid, -x0, -y0)
+    size = (grid.size_x + grid.size_y) / 2
     height, width = luma.shape
     margin = int(math.ceil(3 * size))
     found = None
