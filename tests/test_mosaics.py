@@ -101,6 +101,41 @@ def test_a_mosaic_reaching_over_a_smooth_area_is_found_whole():
     assert m.block == block
 
 
+def smooth_sky(slope: float, size: int = 256) -> np.ndarray:
+    """A rendered sky: a gentle gradient with slow swells, `slope` grey levels per pixel down."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    sky = 80 + slope * yy + slope * 0.6 * xx + 6 * np.sin(xx / 40.0) * np.cos(yy / 55.0)
+    return np.clip(np.stack([sky, sky * 1.1, sky * 1.3], -1), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("slope", [0.06, 0.1, 0.15])
+@pytest.mark.parametrize("quality", [92, 85])
+def test_the_blocks_of_a_faint_mosaic_step_cleanly_and_a_smooth_sky_does_not(slope, quality):
+    """Blocks over a smooth sky step by a grey level or less, too little for their contrast to say
+    anything, but all along their boundaries and never inside; JPEG's noise over the sky steps here and
+    there, inside cells as often as across them. So the blocks are clean cells and the sky's are not."""
+    arr = smooth_sky(slope)
+    censor(arr, 64, 64, 128, 128, 16)
+    cells = mosaics.mosaic_extent.cell_scores(mosaics.raw_steps.luma(jpeg(arr, quality)),
+                                              mosaics.pixel_grid.Grid(16, 0, 16, 0, 1.0))
+    around = np.ones_like(cells.clean)
+    around[3:13, 3:13] = False  # the blocks and the cells that border them
+    assert cells.clean[4:12, 4:12].mean() >= 0.9
+    assert cells.clean[around].mean() <= 0.02
+    assert (cells.contrast[4:12, 4:12] < mosaics.mosaic_extent.QUIET).any()  # some blocks are too faint to say
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png"])
+def test_a_smooth_sky_through_strong_jpeg_is_no_mosaic(name):
+    """JPEG at quality 75 and below leaves a smooth sky in flat 8 px blocks and 16 px colour blocks, on its
+    own grid from the picture's corner; the looks for faint mosaics must not take them for one."""
+    arr = photo(name)
+    half = arr.shape[0] // 2
+    arr[:half] = smooth_sky(0.1, max(arr.shape[:2]))[:half, :arr.shape[1]]
+    for quality in (75, 60):
+        assert mosaics.find_mosaics(jpeg(arr, quality)) == [], quality
+
+
 @pytest.mark.parametrize("name, block", [("astronaut.png", 16), ("coffee.png", 12), ("chelsea.png", 20)])
 def test_a_flat_area_beside_a_mosaic_is_left_out(name, block):
     """The row of cells over a flat sky just above a mosaic looks like blocks (flat inside, stepping across
@@ -117,10 +152,11 @@ def test_a_flat_area_beside_a_mosaic_is_left_out(name, block):
     assert max(abs(m.x - x), abs(m.x + m.w - x - w), abs(m.y + m.h - y - h)) <= block, m.describe()
 
 
-@pytest.mark.parametrize("block, part", [(20, 2), (18, 3), (16, 2), (15, 5), (18, 6)])
+@pytest.mark.parametrize("block, part", [(20, 2), (18, 3), (16, 2), (15, 5), (18, 6), (20, 5), (24, 6)])
 def test_a_fraction_of_the_block_size_is_taken_back_to_the_blocks(block, part):
-    """A candidate a few blocks across may show a grid of half, a third, down to a sixth of the blocks; its lines
-    then mostly run inside blocks, and the grid of whole blocks is taken instead (and kept when given)."""
+    """A candidate a few blocks across may show a grid of half, a third, down to a sixth of the blocks (4 px
+    read on 20 px blocks); its lines then mostly run inside blocks, and the grid of whole blocks is taken
+    instead (and kept when given)."""
     arr = photo("astronaut.png")
     censor(arr, 100, 100, 240, 240, block)
     luma = mosaics.raw_steps.luma(jpeg(arr, 85))[104:104 + 5 * block, 104:104 + 5 * block]

@@ -7,11 +7,14 @@ weight (high scores count for, low ones against) is the mosaic, less a rim
 row or column that steps only towards it (a flat area beside a mosaic, whose
 edge makes its cells look like blocks), widened by the partial blocks at its
 edges while they repeat its edge lines; flat cells fill it, and faint ones
-that score high stretch it (unless the grid is JPEG's own). Pure numpy.
+that score high or step cleanly (never inside, often across their boundaries,
+as a mosaic over a smooth sky does) stretch it, unless the grid is JPEG's
+own. Pure numpy.
 """
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -25,6 +28,9 @@ NEUTRAL_SCORE = 0.7  # a cell scoring this says neither way
 BAD_CELL, FLAT_CELL = -2.0, -0.2  # weights of a cell that is no mosaic's and of one too flat to tell
 QUIET = 6.0  # mean boundary step (x3 luma) below which a cell says nothing (a flat area)
 FAINT, FAINT_CELL = 2.0, 0.5  # a flat cell with this much contrast that scores high counts this much
+STEP = 2  # a step of luma (x3) this large is more than rounding
+CLEAN_INSIDE, CLEAN_ACROSS = 0.02, 0.3  # a clean cell's share of inside pairs / of boundary pairs that step
+CLEAN_BLOCK = 8  # ... on grids of at least this block size (smaller cells have too few inside pairs to tell)
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
@@ -38,10 +44,21 @@ def _inner_pairs(block: np.ndarray) -> np.ndarray:
     return same & ~first[:-1] & ~last[1:]
 
 
-def cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell of `grid` on `luma`: its score (see the module) and its contrast (mean step across its
-    boundaries, 0 where it has no inside or no boundary), and the first pixel of each column and row
-    of cells. A cell of contrast below QUIET says nothing (a flat area)."""
+class Cells(NamedTuple):
+    """What cell_scores tells of each cell of a grid (arrays of rows x columns of cells)."""
+
+    score: np.ndarray  # see the module; 0 where contrast is 0
+    contrast: np.ndarray  # mean step across its boundaries, 0 where it has no inside or no boundary
+    clean: np.ndarray  # its inside (almost) never steps by STEP while its boundaries often do
+    starts_x: np.ndarray  # the first pixel of each column of cells
+    starts_y: np.ndarray  # ... and of each row
+
+
+def cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> Cells:
+    """Per cell of `grid` on `luma`: its score, contrast and whether its steps are clean (see Cells). A
+    cell of contrast below QUIET says nothing by its score (a flat area); a clean one is a faint mosaic's
+    block, whose boundaries step by a level or two all along while JPEG noise over a smooth area steps
+    here and there, inside cells as often as across their boundaries."""
     lum = luma.astype(np.float32)
     bx = np.floor((np.arange(lum.shape[1]) + 0.5 - grid.offset_x) / grid.size_x).astype(np.int64)
     by = np.floor((np.arange(lum.shape[0]) + 0.5 - grid.offset_y) / grid.size_y).astype(np.int64)
@@ -51,39 +68,40 @@ def cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> tuple[np.ndarray, np
     # inside pairs leave out each cell's edge pixels: a non-integer grid rounds its boundaries either way
     keep_x, keep_y = (_inner_pairs(b) if size >= MIN_BLOCK else b[1:] == b[:-1]
                       for b, size in ((bx, grid.size_x), (by, grid.size_y)))
-    inside, inside_n = np.zeros(ny * nx), np.zeros(ny * nx)
-    across, across_n = np.zeros(ny * nx), np.zeros(ny * nx)
+    inside, across = np.zeros((3, ny * nx)), np.zeros((3, ny * nx))  # sums of steps, pairs, pairs that step
     for steps, cells_a, cells_b, keep in (
             (np.abs(np.diff(lum, axis=1)), by[:, None] * nx + bx[None, :-1], by[:, None] * nx + bx[None, 1:],
              np.broadcast_to(keep_x[None, :], (len(by), len(keep_x)))),
             (np.abs(np.diff(lum, axis=0)), by[:-1, None] * nx + bx[None, :], by[1:, None] * nx + bx[None, :],
              np.broadcast_to(keep_y[:, None], (len(keep_y), len(bx))))):
         values, a, b = steps.ravel(), cells_a.ravel(), cells_b.ravel()
-        flat_same, inner = (cells_a == cells_b).ravel(), keep.ravel()
-        inside += np.bincount(a[inner], values[inner], ny * nx)
-        inside_n += np.bincount(a[inner], minlength=ny * nx)
+        weights = (values, np.ones_like(values), (values >= STEP).astype(np.float64))
+        inner, apart = keep.ravel(), (cells_a != cells_b).ravel()
+        inside += [np.bincount(a[inner], w[inner], ny * nx) for w in weights]
         for cells in (a, b):
-            across += np.bincount(cells[~flat_same], values[~flat_same], ny * nx)
-            across_n += np.bincount(cells[~flat_same], minlength=ny * nx)
-    mean_in = inside / np.maximum(inside_n, 1)
-    mean_across = across / np.maximum(across_n, 1)
-    contrast = np.where((inside_n > 0) & (across_n > 0), mean_across, 0.0)
+            across += [np.bincount(cells[apart], w[apart], ny * nx) for w in weights]
+    mean_in, mean_across = inside[0] / np.maximum(inside[1], 1), across[0] / np.maximum(across[1], 1)
+    contrast = np.where((inside[1] > 0) & (across[1] > 0), mean_across, 0.0)
     score = np.where(contrast > 0, 1 - mean_in / np.maximum(mean_across, 1e-6), 0.0)
+    clean = (inside[2] <= CLEAN_INSIDE * inside[1]) & (across[2] >= CLEAN_ACROSS * across[1]) & (contrast > 0)
+    clean &= min(grid.size_x, grid.size_y) >= CLEAN_BLOCK
     starts_x = np.flatnonzero(np.diff(bx, prepend=-1))
     starts_y = np.flatnonzero(np.diff(by, prepend=-1))
-    return score.reshape(ny, nx), contrast.reshape(ny, nx), starts_x, starts_y
+    return Cells(score.reshape(ny, nx), contrast.reshape(ny, nx), clean.reshape(ny, nx), starts_x, starts_y)
 
 
-def _cell_rectangle(score: np.ndarray, contrast: np.ndarray, faint: bool) -> tuple[int, int, int, int] | None:
+def _cell_rectangle(score: np.ndarray, contrast: np.ndarray, clean: np.ndarray,
+                    faint: bool) -> tuple[int, int, int, int] | None:
     """(row0, row1, col0, col1): the rectangle of cells with the largest summed weight, a cell weighing
     +1 from CELL_SCORE up, 0 at NEUTRAL_SCORE and down to BAD_CELL below, a flat cell FLAT_CELL (flat
     cells may fill a mosaic, never stretch it), except, with `faint`, a flat cell of contrast from
-    FAINT up that scores CELL_SCORE: FAINT_CELL (faint blocks over a smooth area stretch it);
-    None when no cell is clearly a mosaic's."""
+    FAINT up that scores CELL_SCORE, or a clean one: FAINT_CELL (faint blocks over a smooth area
+    stretch it); None when no cell is clearly a mosaic's."""
     says = contrast >= QUIET
     if not (says & (score >= CELL_SCORE)).any():
         return None
-    flat = np.where(faint & (contrast >= FAINT) & (score >= CELL_SCORE), FAINT_CELL, FLAT_CELL)
+    faint_block = ((contrast >= FAINT) & (score >= CELL_SCORE)) | clean
+    flat = np.where(faint & faint_block, FAINT_CELL, FLAT_CELL)
     weight = np.where(says, np.clip((score - NEUTRAL_SCORE) / (CELL_SCORE - NEUTRAL_SCORE), BAD_CELL, 1.0), flat)
     rows, cols = weight.shape
     best, where = 0.0, None
@@ -126,9 +144,12 @@ def shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
 
 
 def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
-    """True when every line of the grid (image coordinates) is a line of JPEG's 8x8 grid, whose blocks
-    are as flat as a mosaic's in smooth areas."""
-    return all(size % 8 == 0 and offset % 8 == 0
+    """True when every line of the grid (image coordinates) lies within a pixel of a line of JPEG's 8x8
+    grid, whose blocks (and 16 px colour blocks) are as flat as a mosaic's in smooth areas."""
+    def near(value: float, step: float, within: float) -> bool:
+        apart = value % step
+        return min(apart, step - apart) <= within
+    return all(near(size, 8, 0.05) and near(offset, 8, 1.0)
                for size, offset in ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y)))
 
 
@@ -173,8 +194,8 @@ def extent(luma: np.ndarray, grid: pixel_grid.Grid, area: Box) -> Box | None:
     """The mosaic of `grid` (image coordinates) inside `area` (x0, y0, x1, y1): (x0, y0, x1, y1) or None."""
     x0, y0, x1, y1 = area
     local = luma[y0:y1, x0:x1]
-    score, contrast, starts_x, starts_y = cell_scores(local, shifted(grid, x0, y0))
-    cells = _cell_rectangle(score, contrast, not _on_jpeg_grid(grid))
+    score, contrast, clean, starts_x, starts_y = cell_scores(local, shifted(grid, x0, y0))
+    cells = _cell_rectangle(score, contrast, clean, not _on_jpeg_grid(grid))
     if cells is None:
         return None
     bounds_x, bounds_y = np.append(starts_x, x1 - x0), np.append(starts_y, y1 - y0)

@@ -2,8 +2,8 @@
 
 Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
 1. Candidates: dense patches of short flat runs aligned from line to line
-   (plugins.restore.flat_runs), looked for again with a lower step
-   threshold, away from the mosaics found, for faint mosaics over smooth areas.
+   (plugins.restore.flat_runs), looked for again with lower step
+   thresholds, away from the mosaics found, for faint mosaics over smooth areas.
 2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
    on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
    removal lines up. A candidate a few blocks across may show a fraction of
@@ -29,13 +29,15 @@ from plugins.restore import grid as pixel_grid
 from plugins.restore import raw_steps
 from plugins.restore.mosaic_extent import MAX_BLOCK, MIN_BLOCK, MIN_CELLS
 
-FAINT_FLAT = 6  # the step threshold (flat_runs.FLAT: the first) of a second look for faint mosaics
+LOOKS = (flat_runs.FLAT, 6, 3)  # step thresholds of the looks for candidates: plain, faint, fainter mosaics
 POOL = flat_runs.POOL  # candidates are pools of POOL x POOL pixels
 DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candidate
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
 MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
-SMALL_READ_MULTIPLE = 6  # ... up to this one for a grid read below MIN_BLOCK (surely a fraction of the blocks)
+FRACTION_MULTIPLE = 6  # ... up to this one where the multiple's lines step far more often, or for a grid read
+# below MIN_BLOCK (surely a fraction of the blocks), when SMALL_READ_STEPPED of its lines step
+FULL_SHARE = 0.8  # a grid this share of whose lines step is no fraction: no multiple is tried
 STEPPED = 0.25  # a grid line steps when its edge profile reaches this share of the strongest lines' (90th pct)
 FRACTION_STEPS = 1.6  # a multiple whose lines step this many times as often shows the grid was a fraction
 FRACTION_CELLS = 3  # ... looked for on candidates this many of the multiple's blocks across
@@ -92,20 +94,24 @@ def _stepped_share(profiles: tuple[np.ndarray, np.ndarray], grid: pixel_grid.Gri
 
 def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid | None:
     """`grid`, or the multiple of its block size (at the best offset) that fits better: on a few large
-    blocks the detector may take a fraction of their size. A multiple fits better when its cells score
-    higher on average, or when many more of its lines step (a fraction's other lines run inside blocks)
-    while its cells score about as well. A grid read below MIN_BLOCK is surely a fraction: None unless
-    it comes to a multiple of at least MIN_BLOCK whose lines mostly step (SMALL_READ_STEPPED)."""
+    blocks the detector may take a fraction of their size. None is tried when most of the grid's lines
+    step (FULL_SHARE: a fraction's other lines run inside blocks). A multiple fits better when its cells
+    score higher on average, or when many more of its lines step while its cells score about as well;
+    beyond MAX_MULTIPLE only the latter, only when most of its lines step and, when a nearer multiple
+    fitted better, it is a multiple of that one whose lines step far more often too (a multiple of
+    the blocks steps as often as the blocks). A
+    grid read below MIN_BLOCK is surely a fraction: None unless it comes to a multiple of at least
+    MIN_BLOCK whose lines mostly step (SMALL_READ_STEPPED)."""
     profiles = (pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT))
 
     def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
-        score, contrast, _, _ = mosaic_extent.cell_scores(luma, candidate)
+        score, contrast, *_ = mosaic_extent.cell_scores(luma, candidate)
         says = contrast >= mosaic_extent.QUIET
         return (float(score[says].mean()) if says.any() else 0.0), _stepped_share(profiles, candidate)
     best, (best_score, base_share) = grid, fit(grid)
-    base_score, best_share = best_score, base_share
+    base_score, best_share, best_times = best_score, base_share, 1
     small_read = (grid.size_x + grid.size_y) / 2 < MIN_BLOCK - 0.5
-    for times in range(2, (SMALL_READ_MULTIPLE if small_read else MAX_MULTIPLE) + 1):
+    for times in range(2, FRACTION_MULTIPLE + 1 if base_share < FULL_SHARE else 2):
         if min(luma.shape) < FRACTION_CELLS * grid.size_x * times or grid.size_x * times > MAX_BLOCK + 1:
             break
         for shift_x in range(times):
@@ -114,10 +120,14 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid | None
                                             grid.size_y * times, grid.offset_y + shift_y * grid.size_y,
                                             grid.strength)
                 score, share = fit(candidate)
-                roomy = min(luma.shape) >= MIN_CELLS * grid.size_x * times
-                fraction = base_score >= FRACTION_SCORE and share > FRACTION_STEPS * base_share
+                near = small_read or times <= MAX_MULTIPLE
+                roomy = near and min(luma.shape) >= MIN_CELLS * grid.size_x * times
+                # far ones only when most of their lines step, and as a fraction of the best so far too
+                far_ok = share >= SMALL_READ_STEPPED and times % best_times == 0 and share > FRACTION_STEPS * best_share
+                fraction = (base_score >= FRACTION_SCORE and share > FRACTION_STEPS * base_share
+                            and (near or far_ok))
                 if (roomy and score > best_score + 0.05) or (fraction and score > max(best_score, base_score - 0.1)):
-                    best, best_score, best_share = candidate, score, share
+                    best, best_score, best_share, best_times = candidate, score, share, times
     if small_read and ((best.size_x + best.size_y) / 2 < MIN_BLOCK - 0.5 or best_share < SMALL_READ_STEPPED):
         return None
     return best
@@ -142,13 +152,18 @@ def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) 
 
     A candidate is often a part of its mosaic only, which may show a fraction of
     its block size, so the grid is looked for again on the mosaic found, and
-    that reading is kept when it finds a larger mosaic.
+    that reading is kept when it finds a larger mosaic, unless it puts blocks of
+    the same size on other lines (no fraction was mended: the first reading
+    found the mosaic, the second one's lines run through its blocks).
     """
     found = _examine_box(arr, luma, box)
     if found is None:
         return None
     again = _examine_box(arr, luma, (found.x, found.y, found.x + found.w, found.y + found.h))
-    return again if again is not None and again.w * again.h > found.w * found.h else found
+    if again is None or again.w * again.h <= found.w * found.h:
+        return found
+    moved = abs(again.block / found.block - 1) < 0.02 and not _one_grid(again.grid, found.grid)
+    return found if moved else again
 
 
 def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
@@ -185,7 +200,7 @@ def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, in
         if all(abs(a - b) > size or a in (0, width, height) for a, b in zip(found, area)):
             break
     x0, y0, x1, y1 = found
-    if min(x1 - x0, y1 - y0) < (MIN_CELLS - 0.5) * size:
+    if min(x1 - x0, y1 - y0) < MIN_CELLS * size - 1:  # a pixel of rounding on a non-integer grid
         return None
     return Mosaic(x0, y0, x1 - x0, y1 - y0, grid)
 
@@ -212,13 +227,13 @@ def _union(a: Mosaic, b: Mosaic) -> Mosaic:
 def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
     """Every axis-aligned rectangle of an HxWxC uint8 image that is a pixel mosaic, top to bottom.
 
-    Candidates are looked for twice: with steps above flat_runs.FLAT, then, away from the
-    mosaics found, with steps above FAINT_FLAT (faint blocks over smooth areas,
-    which the first look takes for one long flat run).
+    Candidates are looked for with each step threshold of LOOKS in turn, each away from the
+    mosaics found before (faint blocks over smooth areas, which a look with a higher
+    threshold takes for one long flat run).
     """
     luma = raw_steps.luma(arr)
     found: list[Mosaic] = []
-    for flat in (flat_runs.FLAT, FAINT_FLAT):
+    for flat in LOOKS:
         dense = ndimage.uniform_filter(flat_runs.density(luma, flat, 2 * MAX_BLOCK), 5) >= DENSE
         for mosaic in found:
             _clear(dense, mosaic)
