@@ -181,6 +181,21 @@ def test_a_grid_read_below_the_smallest_block_size_is_still_taken_to_the_blocks(
     assert max(abs(found.x - 100), abs(found.y - 100), abs(found.x + found.w - 250), abs(found.y + found.h - 250)) <= 15
 
 
+def test_a_second_reading_is_kept_when_it_mends_a_fraction_not_when_it_moves_the_lines(monkeypatch):
+    """The grid is read again on the mosaic found: a larger mosaic of larger blocks (a fraction mended) or
+    on the same lines replaces the first; one of the same block size on other lines does not (its lines
+    run through the first reading's blocks, and a texture beside them may stretch it far)."""
+    grid = mosaics.pixel_grid.Grid
+    first = mosaics.Mosaic(100, 100, 120, 120, grid(18, 10, 18, 1, 1.0))
+    for again, kept in ((mosaics.Mosaic(100, 0, 120, 400, grid(18, 9.5, 18, 8.5, 1.0)), first),
+                        (mosaics.Mosaic(100, 100, 150, 150, grid(18, 10, 18, 1, 1.0)), None),
+                        (mosaics.Mosaic(96, 96, 160, 160, grid(36, 10, 36, 19, 1.0)), None),
+                        (mosaics.Mosaic(110, 110, 60, 60, grid(18, 10, 18, 1, 1.0)), first)):
+        readings = iter([first, again])
+        monkeypatch.setattr(mosaics, "_examine_box", lambda *_: next(readings))
+        assert mosaics._examine(None, None, (0, 0, 1, 1)) == (kept or again)
+
+
 @pytest.mark.parametrize("read_x, read_y", [(5.0, 15.0), (15.0, 7.5)])
 def test_a_grid_read_as_a_fraction_along_one_axis_is_squared(monkeypatch, read_x, read_y):
     """Square blocks read as 5x15 or 15x7.5 px (a whole fraction along one axis): the larger size is taken

@@ -35,8 +35,7 @@ DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candida
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
 GROW_STEPS = 8  # times the area around a candidate grows while its mosaic reaches the area's edge
 MAX_MULTIPLE = 4  # block sizes up to this multiple of the detected one are tried
-FRACTION_MULTIPLE = 6  # ... up to this one where the multiple's lines step far more often, or for a grid read
-# below MIN_BLOCK (surely a fraction of the blocks), when SMALL_READ_STEPPED of its lines step
+FRACTION_MULTIPLE = 6  # ... up to this one when its lines step far more often (see _coarsest)
 FULL_SHARE = 0.8  # a grid this share of whose lines step is no fraction: no multiple is tried
 STEPPED = 0.25  # a grid line steps when its edge profile reaches this share of the strongest lines' (90th pct)
 FRACTION_STEPS = 1.6  # a multiple whose lines step this many times as often shows the grid was a fraction
@@ -99,9 +98,8 @@ def _coarsest(luma: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid | None
     score higher on average, or when many more of its lines step while its cells score about as well;
     beyond MAX_MULTIPLE only the latter, only when most of its lines step and, when a nearer multiple
     fitted better, it is a multiple of that one whose lines step far more often too (a multiple of
-    the blocks steps as often as the blocks). A
-    grid read below MIN_BLOCK is surely a fraction: None unless it comes to a multiple of at least
-    MIN_BLOCK whose lines mostly step (SMALL_READ_STEPPED)."""
+    the blocks steps as often as the blocks). A grid read below MIN_BLOCK is surely a fraction: None
+    unless it comes to a multiple of at least MIN_BLOCK whose lines mostly step (SMALL_READ_STEPPED)."""
     profiles = (pixel_grid.edge_profile(luma, 1, flat_runs.FLAT), pixel_grid.edge_profile(luma, 0, flat_runs.FLAT))
 
     def fit(candidate: pixel_grid.Grid) -> tuple[float, float]:
