@@ -86,6 +86,13 @@ class Grid:
                 f"offset ({start(self.offset_x, self.size_x):.1f}, {start(self.offset_y, self.size_y):.1f})")
 
 
+def off_period(value: float, period: float) -> float:
+    """How far `value` lies from the nearest multiple of `period` (a grid line's distance from another
+    grid's lines)."""
+    apart = value % period
+    return min(apart, period - apart)
+
+
 def edge_profile(arr: np.ndarray, axis: int, dead_zone: int = DEAD_ZONE) -> np.ndarray:
     """Mean over lines of max(0, |difference| summed over channels - dead_zone) between neighbours.
 

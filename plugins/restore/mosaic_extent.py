@@ -77,9 +77,11 @@ def cell_scores(luma: np.ndarray, grid: pixel_grid.Grid) -> Cells:
         values, a, b = steps.ravel(), cells_a.ravel(), cells_b.ravel()
         weights = (values, np.ones_like(values), (values >= STEP).astype(np.float64))
         inner, apart = keep.ravel(), (cells_a != cells_b).ravel()
-        inside += [np.bincount(a[inner], w[inner], ny * nx) for w in weights]
-        for cells in (a, b):
-            across += [np.bincount(cells[apart], w[apart], ny * nx) for w in weights]
+        inner_cells, inner_weights = a[inner], [w[inner] for w in weights]
+        inside += [np.bincount(inner_cells, w, ny * nx) for w in inner_weights]
+        apart_weights = [w[apart] for w in weights]
+        for cells in (a[apart], b[apart]):
+            across += [np.bincount(cells, w, ny * nx) for w in apart_weights]
     mean_in, mean_across = inside[0] / np.maximum(inside[1], 1), across[0] / np.maximum(across[1], 1)
     contrast = np.where((inside[1] > 0) & (across[1] > 0), mean_across, 0.0)
     score = np.where(contrast > 0, 1 - mean_in / np.maximum(mean_across, 1e-6), 0.0)
@@ -146,10 +148,7 @@ def shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
 def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
     """True when every line of the grid (image coordinates) lies within a pixel of a line of JPEG's 8x8
     grid, whose blocks (and 16 px colour blocks) are as flat as a mosaic's in smooth areas."""
-    def near(value: float, step: float, within: float) -> bool:
-        apart = value % step
-        return min(apart, step - apart) <= within
-    return all(near(size, 8, 0.05) and near(offset, 8, 1.0)
+    return all(pixel_grid.off_period(size, 8) <= 0.05 and pixel_grid.off_period(offset, 8) <= 1.0
                for size, offset in ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y)))
 
 

@@ -211,8 +211,7 @@ def _overlap(a: Mosaic, b: Mosaic) -> bool:
 def _one_grid(a: pixel_grid.Grid, b: pixel_grid.Grid) -> bool:
     """True when two grids (image coordinates) put their lines within a pixel of each other."""
     def near(size_a: float, offset_a: float, size_b: float, offset_b: float) -> bool:
-        apart = abs(offset_a - offset_b) % size_a
-        return abs(size_a / size_b - 1) < 0.02 and min(apart, size_a - apart) <= 1.0
+        return abs(size_a / size_b - 1) < 0.02 and pixel_grid.off_period(offset_a - offset_b, size_a) <= 1.0
     return near(a.size_x, a.offset_x, b.size_x, b.offset_x) and near(a.size_y, a.offset_y, b.size_y, b.offset_y)
 
 
