@@ -73,6 +73,21 @@ def test_restores_a_photo_it_never_saw_better_than_bicubic(tmp_path, down, block
     assert quality.psnr(restored, truth) > quality.psnr(np.asarray(made), truth) + 1
 
 
+def test_self_ensemble_restores_closer_to_the_photo_than_one_pass(tmp_path):
+    """--self_ensemble averages the eight rotations and flips: closer to the truth than the plain forward
+    (on the validation photos about +0.05 dB per case)."""
+    photo = Image.open(PHOTO).convert("RGB")
+    made, bicubic = mosaic_of(photo, 4.0)
+    made.save(tmp_path / "wine.png")
+    psnr = {}
+    for flags in ([], ["--self_ensemble"]):
+        out = tmp_path / f"out{len(flags)}"
+        assert restore.main([str(tmp_path / "wine.png"), "--out", str(out), "--quiet", *flags]) == 0
+        psnr[bool(flags)] = quality.psnr(np.asarray(Image.open(out / "wine_restored.png").convert("RGB")),
+                                         np.asarray(photo))
+    assert psnr[True] > psnr[False] > quality.psnr(bicubic, np.asarray(photo))
+
+
 def test_restores_in_a_fresh_process_with_no_upstream(tmp_path):
     made, _ = mosaic_of(Image.open(PHOTO).convert("RGB"), 4.0)
     made.save(tmp_path / "wine.png")

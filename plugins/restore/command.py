@@ -71,6 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--back_project", type=int, default=back_projection.ROUNDS, metavar="N",
                         help="rounds of back-projection: match each restored block's mean to the mosaic's "
                              "block (0: off; box mosaics gain, bilinear-shrunk ones lose a little)")
+    parser.add_argument("--self_ensemble", action="store_true",
+                        help="average the model over the eight rotations and flips of each tile (8x the model's time)")
     parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
                         help="largest tile side in model pixels (rounded to what the generator needs); "
                              "bounds memory")
@@ -128,12 +130,16 @@ def device_of(gpu_ids: str) -> torch.device:
     return torch.device("cuda", ids[0])
 
 
-def tile_model(net: torch.nn.Module, opt: argparse.Namespace, device: torch.device) -> tiling.Model:
-    """A tiling model (HxWx3 float32 in [-1, 1] and its grid -> same) running the restore model's forward."""
+def tile_model(net: torch.nn.Module, opt: argparse.Namespace, device: torch.device,
+               self_ensemble: bool = False) -> tiling.Model:
+    """A tiling model (HxWx3 float32 in [-1, 1] and its grid -> same) running the restore model's forward,
+    or its mean over the eight rotations and flips with `self_ensemble`."""
+    forward = restoration.restore_ensembled if self_ensemble else restoration.restore
+
     def run(tile: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
         real_a = torch.from_numpy(tile).permute(2, 0, 1)[None].to(device)
         with torch.no_grad():
-            fake_b = restoration.restore(net, real_a, opt, [grid])
+            fake_b = forward(net, real_a, opt, [grid])
         return fake_b[0].permute(1, 2, 0).float().cpu().numpy()
     return run
 
@@ -288,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
                                       tile=args.tile, block_size=args.block_size, force=args.force,
                                       back_project=args.back_project)
     print(f"{loaded.label}: netG {opt.netG}, {loaded.block_note}, on {device}")
-    model = tile_model(net, opt, device)
+    model = tile_model(net, opt, device, args.self_ensemble)
 
     files, missing = gather_inputs(args.inputs)
     if files:

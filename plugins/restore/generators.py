@@ -139,3 +139,23 @@ def restore(net: nn.Module, real_a: torch.Tensor, opt: argparse.Namespace,
     else:
         base = real_a
     return (base + out).clamp(-1, 1)
+
+
+def restore_ensembled(net: nn.Module, real_a: torch.Tensor, opt: argparse.Namespace,
+                      grids: list[tuple[int, int]] | None = None) -> torch.Tensor:
+    """fake_B averaged over the eight rotations and flips of the batch (EDSR's self-ensemble).
+
+    Each view is restored as `restore` does and turned back before averaging,
+    so the model's errors that do not follow the picture's orientation average
+    out; eight forward passes for one result.
+    """
+    views = []
+    for turns in range(4):
+        view_grids = grids if grids is None or turns % 2 == 0 else [(cols, rows) for rows, cols in grids]
+        for flip in (False, True):
+            view = real_a.rot90(turns, (-2, -1))
+            view = view.flip(-1) if flip else view
+            out = restore(net, view, opt, view_grids)
+            out = out.flip(-1) if flip else out
+            views.append(out.rot90(-turns, (-2, -1)))
+    return torch.stack(views).mean(0)
