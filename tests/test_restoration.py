@@ -27,6 +27,21 @@ def test_srnet_keeps_the_size_for_every_pixel_size_in_a_range(side):
         assert out.shape == x.shape
 
 
+def test_srnet_works_channels_last_and_loads_weights_saved_in_either_layout():
+    """The layout oneDNN's CPU convolutions use; a checkpoint saved contiguous (as before) loads into it
+    and gives the same output as the same weights run contiguous."""
+    torch.manual_seed(0)
+    saved = restoration.SRNet(3, 3, width=8, n_blocks=2)
+    saved.to(memory_format=torch.contiguous_format)
+    net = restoration.SRNet(3, 3, width=8, n_blocks=2)
+    net.load_state_dict(saved.state_dict())
+    assert all(p.is_contiguous(memory_format=torch.channels_last) for p in net.parameters() if p.dim() == 4)
+    x = torch.rand(2, 3, 32, 48) * 2 - 1
+    features = saved.head(x)
+    expected = saved.tail(features + saved.body(features))  # the same net with contiguous weights and input
+    assert torch.allclose(net(x), expected, atol=1e-5)
+
+
 @pytest.mark.parametrize("base", ["input", "bicubic"])
 def test_self_ensemble_follows_every_rotation_and_flip_of_the_input(base):
     """The mean over the eight views restores a turned or mirrored picture as the turned or mirrored
@@ -34,7 +49,7 @@ def test_self_ensemble_follows_every_rotation_and_flip_of_the_input(base):
     torch.manual_seed(0)
     net = restoration.SRNet(3, 3, width=8, n_blocks=1)
     opt = opts(base=base)
-    x = (torch.rand(1, 3, 32, 48) * 2 - 1)
+    x = torch.rand(1, 3, 32, 48) * 2 - 1
     low = bicubic.low_res(x, (8, 12))  # a mosaic of 4 px blocks, so that the bicubic base is defined
     x = low.repeat_interleave(4, -2).repeat_interleave(4, -1)
     out = restoration.restore_ensembled(net, x, opt, [(8, 12)])
