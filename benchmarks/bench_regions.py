@@ -9,7 +9,9 @@ overlapping) and one with none, both through JPEG 92. Then it runs
 (the bundled model unless flags after `--` name another) and prints:
 - recall: mosaics matched by a found rectangle (IoU >= 0.5), mean IoU of those,
   and apart for mosaics that plainly show their blocks (a mean step of PLAIN
-  grey levels across their block edges) and for faint ones;
+  grey levels across their block edges) and for faint ones, and how many
+  left nearly every pixel as it was (over a flat colour a mosaic changes
+  nothing: no one can see it, and restoring it gives nothing back);
 - false rectangles per sharp photo, and per censored photo beyond its mosaics;
 - changed pixels outside the mosaics, and farther than one block + 4 px from
   every mosaic (goal: at most 0.5% in any photo), worst photo;
@@ -40,6 +42,7 @@ from plugins.data import image_io
 LINE = re.compile(r"^(?P<path>.+?): \d+ pixelated regions?: (?P<rects>.+?) -> ")
 RECT = re.compile(r"(\d+),(\d+),(\d+),(\d+) \(")
 PLAIN = 5.0  # grey levels: mosaics whose blocks step by less (over sky, a smooth wall) are counted apart
+UNSEEN_LEVELS, UNSEEN_SHARE = 2, 0.01  # a mosaic moving under 1% of its pixels by over 2 levels is unseen
 
 
 def censor(arr: np.ndarray, rng: np.random.Generator) -> list[tuple[int, int, int, int, int]]:
@@ -76,6 +79,12 @@ def edge_contrast(arr: np.ndarray, x: int, y: int, w: int, h: int, block: int) -
     return float(np.mean(steps))
 
 
+def changed_share(censored: np.ndarray, clean: np.ndarray, x: int, y: int, w: int, h: int) -> float:
+    """Share of a mosaic's pixels that it moved by more than UNSEEN_LEVELS grey levels in some channel."""
+    moved = np.abs(censored[y:y + h, x:x + w].astype(np.int16) - clean[y:y + h, x:x + w]) > UNSEEN_LEVELS
+    return float(moved.any(axis=2).mean())
+
+
 def iou(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     ax, ay, aw, ah = a[:4]
     bx, by, bw, bh = b[:4]
@@ -103,7 +112,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         inputs, out = Path(tmp) / "in", Path(tmp) / "out"
         inputs.mkdir()
-        cases, contrast = {}, {}
+        cases, contrast, unseen = {}, {}, {}
         for i, path in enumerate(paths):
             img = image_io.load_rgb(path)
             scale = min(1.0, args.long_side / max(img.size))
@@ -112,6 +121,7 @@ def main() -> None:
             censored = clean.copy()
             truth = censor(censored, rng)
             contrast[f"m{i}"] = [edge_contrast(censored, *t) for t in truth]
+            unseen[f"m{i}"] = [changed_share(censored, clean, *t[:4]) < UNSEEN_SHARE for t in truth]
             cases[f"m{i}"] = (jpeg_round_trip(censored, inputs, f"m{i}"), clean, truth)
             cases[f"s{i}"] = (jpeg_round_trip(clean, inputs, f"s{i}"), clean, [])
         pixels = sum(case[0].shape[0] * case[0].shape[1] for case in cases.values())
@@ -127,6 +137,7 @@ def main() -> None:
         if run.returncode not in (0, 1):
             sys.exit(f"restore failed: {run.stderr.strip()}")
         hits, ious, false_sharp, false_censored, outside, far, plain = 0, [], [], [], [], [], {True: [], False: []}
+        seen_hits = []
         psnr_restored, psnr_mosaic, psnr_bicubic, total = [], [], [], 0
         for stem, (decoded, clean, truth) in cases.items():
             rects = found.get(stem, [])
@@ -145,10 +156,12 @@ def main() -> None:
                 false_sharp.append(len(rects))
                 continue
             matched = set()
-            for (x, y, w, h, block), steps in zip(truth, contrast[stem]):
+            for (x, y, w, h, block), steps, hidden in zip(truth, contrast[stem], unseen[stem]):
                 total += 1
                 best = max(((iou((x, y, w, h), r), j) for j, r in enumerate(rects)), default=(0.0, -1))
                 plain[steps >= PLAIN].append(best[0] >= 0.5)
+                if not hidden:
+                    seen_hits.append(best[0] >= 0.5)
                 if best[0] >= 0.5:
                     hits, matched = hits + 1, matched | {best[1]}
                     ious.append(best[0])
@@ -165,6 +178,8 @@ def main() -> None:
     for shows, what in ((True, f">= {PLAIN:g}"), (False, f"< {PLAIN:g}")):
         print(f"  mosaics whose blocks step by {what} grey levels across their edges (before JPEG): "
               f"{sum(plain[shows])} of {len(plain[shows])} found")
+    print(f"  mosaics that moved under {UNSEEN_SHARE:.0%} of their pixels by more than {UNSEEN_LEVELS} levels (a flat "
+          f"colour under them): {total - len(seen_hits)}; recall of the others {sum(seen_hits)}/{len(seen_hits)}")
     print(f"false rectangles per sharp photo {np.mean(false_sharp):.2f}; extra per censored photo "
           f"{np.mean(false_censored):.2f}")
     print(f"changed pixels outside the mosaics: mean {np.mean(outside):.2%}, worst {np.max(outside):.2%}; "
