@@ -15,12 +15,12 @@ from .conftest import skimage_photos
 PHOTOS = [Image.fromarray(photo) for photo in skimage_photos()]
 
 
-def editor_mosaic(photo: Image.Image, block: float, shift: tuple[int, int]):
+def editor_mosaic(photo: Image.Image, block: float, shift: tuple[int, int], down: str = "box"):
     """(mosaic, truth, bicubic of the true low-res image, grid) of a 240x200 crop cut `shift` px into the blocks."""
     dx, dy = shift
     patch = photo.crop((40, 30, 40 + 240 + dx, 30 + 200 + dy))
-    made, (size_x, size_y) = mosaic.pixelate_like_editor(patch, block)
-    bicubic = mosaic.shrink(patch, block).resize(patch.size, Image.Resampling.BICUBIC)
+    made, (size_x, size_y) = mosaic.pixelate_like_editor(patch, block, down)
+    bicubic = mosaic.shrink(patch, block, down).resize(patch.size, Image.Resampling.BICUBIC)
     window = (dx, dy, patch.width, patch.height)
     made, truth, bicubic = (np.asarray(img.crop(window)) for img in (made, patch, bicubic))
     return made, truth, bicubic, pixel_grid.Grid(size_x, -dx % size_x, size_y, -dy % size_y, 1.0)
@@ -61,3 +61,28 @@ def test_no_rounds_or_no_whole_block_gives_the_image_back():
     tiny = pixel_grid.Grid(8.0, 3.0, 8.0, 3.0, 1.0)  # 6x6 px: every block is cut by an edge
     small = bicubic[:6, :6]
     assert back_projection.back_project(small, blocks.low_res(small, tiny), tiny) is small
+
+
+@pytest.mark.parametrize("photo, block", [(0, 4.0), (1, 4.6), (2, 8.0)])
+def test_bilinear_cells_are_pils_bilinear_shrink(photo, block):
+    """The bilinear hypothesis is the very shrink PIL (and browsers) make, not an approximation."""
+    made, truth, _, grid = editor_mosaic(PHOTOS[photo], block, (0, 0), "bilinear")
+    cells = back_projection.bilinear_cells(truth.astype(np.float32), grid)
+    # inside (at the image's edge PIL renormalises its filter, bilinear_cells repeats the edge pixels);
+    # PIL's 8-bit path rounds its weights and its result
+    miss = np.abs(cells - blocks.low_res(made, grid))[1:-1, 1:-1]
+    assert miss.max() <= 1 and miss.mean() < 0.3
+    assert np.abs(back_projection.box_cells(truth, grid) - blocks.low_res(made, grid)).mean() > 1
+
+
+@pytest.mark.parametrize("photo, block, shift", [(0, 4.0, (0, 0)), (1, 6.0, (3, 2)), (2, 4.6, (1, 0))])
+def test_bilinear_rounds_bring_a_bilinear_mosaic_closer_than_box_rounds(photo, block, shift):
+    """A bilinear-shrunk mosaic's cells are not block means: rounds that match box means pull a fair
+    estimate the wrong way, rounds under the bilinear shrink pull it towards the truth."""
+    made, truth, bicubic, grid = editor_mosaic(PHOTOS[photo], block, shift, "bilinear")
+    observed = blocks.low_res(made, grid)
+    bilinear = back_projection.back_project(bicubic, observed, grid, down="bilinear")
+    box = back_projection.back_project(bicubic, observed, grid, down="box")
+    assert quality.psnr(bilinear, truth) > max(quality.psnr(bicubic, truth), quality.psnr(box, truth))
+    assert not pixel_grid.detect_grid(bilinear).found
+

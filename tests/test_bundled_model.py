@@ -76,6 +76,20 @@ def test_restores_a_photo_it_never_saw_better_than_bicubic(tmp_path, down, block
     assert quality.psnr(restored, truth) > quality.psnr(np.asarray(made), truth) + 1
 
 
+def test_a_bilinear_mosaic_restores_closer_when_told_its_filter(tmp_path):
+    """--mosaic_filter bilinear makes back-projection match PIL's bilinear shrink, which is how this
+    mosaic was made; the default matches block means (on the test photos +1.34 -> +1.84 dB over bicubic)."""
+    photo = Image.open(PHOTO).convert("RGB")
+    made, bicubic = mosaic_of(photo, 4.0, "bilinear")
+    made.save(tmp_path / "wine.png")
+    psnr = {}
+    for down in ("box", "bilinear"):
+        out = tmp_path / down
+        assert restore.main([str(tmp_path / "wine.png"), "--out", str(out), "--quiet", "--mosaic_filter", down]) == 0
+        psnr[down] = quality.psnr(np.asarray(Image.open(out / "wine_restored.png").convert("RGB")), np.asarray(photo))
+    assert psnr["bilinear"] > psnr["box"] > quality.psnr(bicubic, np.asarray(photo))
+
+
 def test_self_ensemble_restores_closer_to_the_photo_than_one_pass(tmp_path):
     """--self_ensemble averages the eight rotations and flips: closer to the truth than the plain forward
     (on the validation photos about +0.05 dB per case)."""

@@ -70,7 +70,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="restore images that show no pixel grid, as if their blocks were the model's own")
     parser.add_argument("--back_project", type=int, default=back_projection.ROUNDS, metavar="N",
                         help="rounds of back-projection: match each restored block's mean to the mosaic's "
-                             "block (0: off; box mosaics gain, bilinear-shrunk ones lose a little)")
+                             "block (0: off)")
+    parser.add_argument("--mosaic_filter", default="box", choices=list(back_projection.FILTERS),
+                        help="the filter the mosaic was shrunk with, which back-projection matches: box (block "
+                             "means: editors, censor tools) or bilinear (PIL's and browsers' shrink)")
     parser.add_argument("--self_ensemble", action="store_true",
                         help="average the model over the eight rotations and flips of each tile (8x the model's time)")
     parser.add_argument("--tile", type=int, default=tiling.DEFAULT_TILE,
@@ -292,7 +295,7 @@ def run(args: argparse.Namespace) -> int:
     net, opt = loaded.net, loaded.opt
     settings = pixel_restore.Settings(model_block=loaded.block, multiple=restoration.size_multiple(opt.netG),
                                       tile=args.tile, block_size=args.block_size, force=args.force,
-                                      back_project=args.back_project)
+                                      back_project=args.back_project, mosaic_filter=args.mosaic_filter)
     print(f"{loaded.label}: netG {opt.netG}, {loaded.block_note}, on {device}")
     model = tile_model(net, opt, device, args.self_ensemble)
 

@@ -46,6 +46,7 @@ class Settings:
     block_size: Optional[float] = None  # the image's block size in pixels: skips size detection
     force: bool = False  # restore an image with no grid, at the model's own block size
     back_project: int = back_projection.ROUNDS  # rounds of matching the restored block means to the mosaic
+    mosaic_filter: str = "box"  # the shrink the mosaic was made with, which those rounds match (FILTERS)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ def restore_on_grid(arr: np.ndarray, grid: pixel_grid.Grid, note: str, model: ti
     scale = (block / grid.size_x + block / grid.size_y) / 2
     note += f"; x{scale:.2f} to the model's {block} px blocks; {tiles} tile{'s' * (tiles > 1)}"
     image = blocks.onto_image(restored, grid, width, height, block)
-    return Restored(back_projection.back_project(image, low, grid, settings.back_project), tiles, note)
+    image = back_projection.back_project(image, low, grid, settings.back_project, settings.mosaic_filter)
+    return Restored(image, tiles, note)
 
 
 def parse_region(text: str) -> Region:
