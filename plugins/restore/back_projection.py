@@ -41,6 +41,31 @@ def whole_blocks(grid: pixel_grid.Grid, width: int, height: int) -> np.ndarray:
     return axis(height, grid.size_y, grid.offset_y)[:, None] & axis(width, grid.size_x, grid.offset_x)[None, :]
 
 
+Shrink = Callable[[np.ndarray, pixel_grid.Grid], np.ndarray]
+
+
+def box_cells(image: np.ndarray, grid: pixel_grid.Grid) -> np.ndarray:
+    """rows x cols x C float32: the mean of each whole block of `image` (a box filter's shrink)."""
+    return blocks.low_res(image, grid, whole=True)
+
+
+def bilinear_cells(image: np.ndarray, grid: pixel_grid.Grid) -> np.ndarray:
+    """rows x cols x C float32: what PIL's bilinear shrink makes of `image` on the cells box_cells gives
+    (the filter reaches past a block's edges, so cells are not block means)."""
+    height, width = image.shape[:2]
+    first_x, xs, _ = blocks.axis_blocks(width, grid.size_x, grid.offset_x, whole=True)
+    first_y, ys, _ = blocks.axis_blocks(height, grid.size_y, grid.offset_y, whole=True)
+    pad = int(np.ceil(max(grid.size_x, grid.size_y))) + 1  # edge blocks begin before the image: pad, not clip
+    padded = np.pad(image.astype(np.float32), ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    left, top = pad + grid.offset_x + first_x * grid.size_x, pad + grid.offset_y + first_y * grid.size_y
+    box = (left, top, left + len(xs) * grid.size_x, top + len(ys) * grid.size_y)
+    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(padded[..., c])).resize(
+        (len(xs), len(ys)), Image.Resampling.BILINEAR, box=box)) for c in range(image.shape[2])], axis=-1)
+
+
+FILTERS: dict[str, Shrink] = {"box": box_cells, "bilinear": bilinear_cells}
+
+
 def back_project(image: np.ndarray, observed: np.ndarray, grid: pixel_grid.Grid, rounds: int = ROUNDS,
                  down: str = "box") -> np.ndarray:
     """`image` (HxWx3 uint8, restored on `grid`) corrected towards the block values `observed` (low_res
@@ -56,28 +81,3 @@ def back_project(image: np.ndarray, observed: np.ndarray, grid: pixel_grid.Grid,
         miss = np.where(whole, observed - shrink(estimate, grid), 0).astype(np.float32)
         estimate += blocks.onto_image(miss, grid, width, height, 1)
     return np.clip(np.rint(estimate), 0, 255).astype(np.uint8)
-
-
-Shrink = Callable[[np.ndarray, pixel_grid.Grid], np.ndarray]
-
-
-def box_cells(image: np.ndarray, grid: pixel_grid.Grid) -> np.ndarray:
-    """rows x cols x C float32: the mean of each whole block of `image` (a box filter's shrink)."""
-    return blocks.low_res(image, grid, whole=True)
-
-
-def bilinear_cells(image: np.ndarray, grid: pixel_grid.Grid) -> np.ndarray:
-    """rows x cols x C float32: what PIL's bilinear shrink makes of `image` over the grid's whole blocks
-    (the filter reaches past a block's edges, so cells are not block means)."""
-    height, width = image.shape[:2]
-    first_x, xs, _ = blocks.axis_blocks(width, grid.size_x, grid.offset_x, whole=True)
-    first_y, ys, _ = blocks.axis_blocks(height, grid.size_y, grid.offset_y, whole=True)
-    pad = int(np.ceil(max(grid.size_x, grid.size_y))) + 1  # edge blocks begin before the image: pad, not clip
-    padded = np.pad(image.astype(np.float32), ((pad, pad), (pad, pad), (0, 0)), mode="edge")
-    left, top = pad + grid.offset_x + first_x * grid.size_x, pad + grid.offset_y + first_y * grid.size_y
-    box = (left, top, left + len(xs) * grid.size_x, top + len(ys) * grid.size_y)
-    return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(padded[..., c])).resize(
-        (len(xs), len(ys)), Image.Resampling.BILINEAR, box=box)) for c in range(image.shape[2])], axis=-1)
-
-
-FILTERS: dict[str, Shrink] = {"box": box_cells, "bilinear": bilinear_cells}

@@ -69,8 +69,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--force", action="store_true",
                         help="restore images that show no pixel grid, as if their blocks were the model's own")
     parser.add_argument("--back_project", type=int, default=back_projection.ROUNDS, metavar="N",
-                        help="rounds of back-projection: match each restored block's mean to the mosaic's "
-                             "block (0: off)")
+                        help="rounds of back-projection: match the restored image's blocks, shrunk as "
+                             "--mosaic_filter says, to the mosaic's (0: off)")
     parser.add_argument("--mosaic_filter", default="box", choices=list(back_projection.FILTERS),
                         help="the filter the mosaic was shrunk with, which back-projection matches: box (block "
                              "means: editors, censor tools) or bilinear (PIL's and browsers' shrink)")
