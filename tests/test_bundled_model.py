@@ -36,6 +36,15 @@ def mosaic_of(photo: Image.Image, block: float, down: str = "box") -> tuple[Imag
     return made, np.asarray(mosaic.shrink(photo, block, down).resize(photo.size, Image.Resampling.BICUBIC))
 
 
+def restored_psnr(tmp_path: Path, made: Image.Image, photo: Image.Image, flags: list[str]) -> float:
+    """PSNR against `photo` of `made` restored by the command with `flags` (each call its own folders)."""
+    folder = tmp_path / "_".join(["run", *flags]).replace("-", "")
+    folder.mkdir()
+    made.save(folder / "wine.png")
+    assert restore.main([str(folder / "wine.png"), "--out", str(folder / "out"), "--quiet", *flags]) == 0
+    return quality.psnr(np.asarray(Image.open(folder / "out" / "wine_restored.png").convert("RGB")), np.asarray(photo))
+
+
 def test_the_bundled_model_and_its_card_ship_in_the_package():
     card = json.loads(loading.BUNDLED_CARD.read_text())
     assert card["netG"].startswith("srnet_") and card["residual"] and card["base"] == "bicubic"
@@ -68,12 +77,10 @@ def test_the_card_says_how_it_was_trained_without_this_machines_paths(tmp_path):
 def test_restores_a_photo_it_never_saw_better_than_bicubic(tmp_path, down, block):
     photo = Image.open(PHOTO).convert("RGB")
     made, bicubic = mosaic_of(photo, block, down)
-    made.save(tmp_path / "wine.png")
-    assert restore.main([str(tmp_path / "wine.png"), "--out", str(tmp_path / "out"), "--quiet"]) == 0
-    restored = np.asarray(Image.open(tmp_path / "out" / "wine_restored.png").convert("RGB"))
+    restored = restored_psnr(tmp_path, made, photo, [])
     truth = np.asarray(photo)
-    assert quality.psnr(restored, truth) > quality.psnr(bicubic, truth) + 0.3
-    assert quality.psnr(restored, truth) > quality.psnr(np.asarray(made), truth) + 1
+    assert restored > quality.psnr(bicubic, truth) + 0.3
+    assert restored > quality.psnr(np.asarray(made), truth) + 1
 
 
 def test_a_bilinear_mosaic_restores_closer_when_told_its_filter(tmp_path):
@@ -81,12 +88,7 @@ def test_a_bilinear_mosaic_restores_closer_when_told_its_filter(tmp_path):
     mosaic was made; the default matches block means (on the test photos +1.34 -> +1.84 dB over bicubic)."""
     photo = Image.open(PHOTO).convert("RGB")
     made, bicubic = mosaic_of(photo, 4.0, "bilinear")
-    made.save(tmp_path / "wine.png")
-    psnr = {}
-    for down in ("box", "bilinear"):
-        out = tmp_path / down
-        assert restore.main([str(tmp_path / "wine.png"), "--out", str(out), "--quiet", "--mosaic_filter", down]) == 0
-        psnr[down] = quality.psnr(np.asarray(Image.open(out / "wine_restored.png").convert("RGB")), np.asarray(photo))
+    psnr = {down: restored_psnr(tmp_path, made, photo, ["--mosaic_filter", down]) for down in ("box", "bilinear")}
     assert psnr["bilinear"] > psnr["box"] > quality.psnr(bicubic, np.asarray(photo))
 
 
@@ -95,13 +97,7 @@ def test_self_ensemble_restores_closer_to_the_photo_than_one_pass(tmp_path):
     (on the validation photos about +0.05 dB per case)."""
     photo = Image.open(PHOTO).convert("RGB")
     made, bicubic = mosaic_of(photo, 4.0)
-    made.save(tmp_path / "wine.png")
-    psnr = {}
-    for flags in ([], ["--self_ensemble"]):
-        out = tmp_path / f"out{len(flags)}"
-        assert restore.main([str(tmp_path / "wine.png"), "--out", str(out), "--quiet", *flags]) == 0
-        psnr[bool(flags)] = quality.psnr(np.asarray(Image.open(out / "wine_restored.png").convert("RGB")),
-                                         np.asarray(photo))
+    psnr = {bool(flags): restored_psnr(tmp_path, made, photo, flags) for flags in ([], ["--self_ensemble"])}
     assert psnr[True] > psnr[False] > quality.psnr(bicubic, np.asarray(photo))
 
 

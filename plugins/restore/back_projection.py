@@ -56,7 +56,7 @@ def bilinear_cells(image: np.ndarray, grid: pixel_grid.Grid) -> np.ndarray:
     first_x, xs, _ = blocks.axis_blocks(width, grid.size_x, grid.offset_x, whole=True)
     first_y, ys, _ = blocks.axis_blocks(height, grid.size_y, grid.offset_y, whole=True)
     pad = int(np.ceil(max(grid.size_x, grid.size_y))) + 1  # edge blocks begin before the image: pad, not clip
-    padded = np.pad(image.astype(np.float32), ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    padded = np.pad(np.asarray(image, np.float32), ((pad, pad), (pad, pad), (0, 0)), mode="edge")
     left, top = pad + grid.offset_x + first_x * grid.size_x, pad + grid.offset_y + first_y * grid.size_y
     box = (left, top, left + len(xs) * grid.size_x, top + len(ys) * grid.size_y)
     return np.stack([np.asarray(Image.fromarray(np.ascontiguousarray(padded[..., c])).resize(
@@ -64,10 +64,11 @@ def bilinear_cells(image: np.ndarray, grid: pixel_grid.Grid) -> np.ndarray:
 
 
 FILTERS: dict[str, Shrink] = {"box": box_cells, "bilinear": bilinear_cells}
+DEFAULT_FILTER = "box"  # what editors and censor tools make
 
 
 def back_project(image: np.ndarray, observed: np.ndarray, grid: pixel_grid.Grid, rounds: int = ROUNDS,
-                 down: str = "box") -> np.ndarray:
+                 down: str = DEFAULT_FILTER) -> np.ndarray:
     """`image` (HxWx3 uint8, restored on `grid`) corrected towards the block values `observed` (low_res
     of the mosaic, whole blocks) in `rounds` rounds, under the shrink `down` names (FILTERS); uint8.
     Zero rounds, or no whole block, give `image` back."""

@@ -71,7 +71,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--back_project", type=int, default=back_projection.ROUNDS, metavar="N",
                         help="rounds of back-projection: match the restored image's blocks, shrunk as "
                              "--mosaic_filter says, to the mosaic's (0: off)")
-    parser.add_argument("--mosaic_filter", default="box", choices=list(back_projection.FILTERS),
+    parser.add_argument("--mosaic_filter", default=back_projection.DEFAULT_FILTER,
+                        choices=list(back_projection.FILTERS),
                         help="the filter the mosaic was shrunk with, which back-projection matches: box (block "
                              "means: editors, censor tools) or bilinear (PIL's and browsers' shrink)")
     parser.add_argument("--self_ensemble", action="store_true",

@@ -46,7 +46,7 @@ class Settings:
     block_size: Optional[float] = None  # the image's block size in pixels: skips size detection
     force: bool = False  # restore an image with no grid, at the model's own block size
     back_project: int = back_projection.ROUNDS  # rounds of matching the restored block means to the mosaic
-    mosaic_filter: str = "box"  # the shrink the mosaic was made with, which those rounds match (FILTERS)
+    mosaic_filter: str = back_projection.DEFAULT_FILTER  # the shrink those rounds match (FILTERS)
 
 
 @dataclass(frozen=True)
