@@ -196,6 +196,24 @@ def test_a_second_reading_is_kept_when_it_mends_a_fraction_not_when_it_moves_the
         assert mosaics._examine(None, None, (0, 0, 1, 1)) == (kept or again)
 
 
+@pytest.mark.parametrize("fraction", [2, 3])
+def test_a_weak_grid_read_as_a_fraction_is_read_again_at_its_multiples(monkeypatch, fraction):
+    """15 px blocks read as 7.5 or 5 px blocks at an offset between their lines, too weakly to count as a
+    grid: the multiples read again (offsets fitted anew) show the 15 px grid, and the mosaic is found;
+    a weak read whose multiples show no stronger grid stays no mosaic."""
+    arr = photo("astronaut.png")
+    censor(arr, 100, 100, 150, 150, 15)
+    arr = jpeg(arr, 85)
+    real = mosaics.pixel_grid.detect_grid
+    read = mosaics.pixel_grid.Grid(15 / fraction, 1.0, 15 / fraction, 2.0, mosaics.MIN_STRENGTH - 0.1)
+    monkeypatch.setattr(mosaics.pixel_grid, "detect_grid", lambda crop, size=None: real(crop, size) if size else read)
+    found = mosaics._examine_box(arr, mosaics.raw_steps.luma(arr), (96, 96, 240, 240))
+    assert found is not None and found.block == 15, found and found.describe()
+    assert max(abs(found.x - 100), abs(found.y - 100), abs(found.x + found.w - 250), abs(found.y + found.h - 250)) <= 15
+    sharp = jpeg(photo("astronaut.png"), 85)
+    assert mosaics._examine_box(sharp, mosaics.raw_steps.luma(sharp), (96, 96, 240, 240)) is None
+
+
 @pytest.mark.parametrize("read_x, read_y", [(5.0, 15.0), (15.0, 7.5)])
 def test_a_grid_read_as_a_fraction_along_one_axis_is_squared(monkeypatch, read_x, read_y):
     """Square blocks read as 5x15 or 15x7.5 px (a whole fraction along one axis): the larger size is taken

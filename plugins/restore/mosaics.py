@@ -6,7 +6,9 @@ Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
    thresholds, away from the mosaics found, for faint mosaics over smooth areas.
 2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
    on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
-   removal lines up. A candidate a few blocks across may show a fraction of
+   removal lines up; a grid read too weakly to count is read again at
+   its multiples (large blocks read as a fraction, at an offset between
+   their lines). A candidate a few blocks across may show a fraction of
    the block size (along both axes, even below MIN_BLOCK, or along one): a
    multiple whose lines step far more often (the fraction's other lines run
    inside blocks) replaces it, and the grid is looked for again on the
@@ -42,6 +44,7 @@ FRACTION_STEPS = 1.6  # a multiple whose lines step this many times as often sho
 FRACTION_CELLS = 3  # ... looked for on candidates this many of the multiple's blocks across
 FRACTION_SCORE = 0.5  # ... on candidates whose cells score this on average (mostly mosaic)
 SMALL_READ_STEPPED = 0.6  # a grid read below MIN_BLOCK is kept (as a multiple) when this share of its lines step
+MULTIPLE_STRENGTH = 0.15  # a multiple read again replaces a grid when it shows this much more strongly
 MAX_TRIES = 64  # candidates examined per image at most: bounds the time on a photo full of texture
 
 
@@ -145,6 +148,21 @@ def _squared(crop: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid | None:
     return squared if squared.strength >= MIN_STRENGTH else None
 
 
+def _stronger_multiple(crop: np.ndarray, grid: pixel_grid.Grid) -> pixel_grid.Grid:
+    """`grid`, or a multiple of its block size (2 .. MAX_MULTIPLE, offsets fitted again) that shows
+    clearly more strongly on `crop`: the size detector may read half or a third of large blocks at an
+    offset between their lines, from which no multiple at the fraction's offsets lines up."""
+    best = grid
+    for times in range(2, MAX_MULTIPLE + 1):
+        size = (grid.size_x + grid.size_y) / 2 * times
+        if size > MAX_BLOCK + 1 or min(crop.shape[:2]) < FRACTION_CELLS * size:
+            break
+        candidate = pixel_grid.detect_grid(crop, size)
+        if candidate.strength > best.strength + MULTIPLE_STRENGTH:
+            best = candidate
+    return best
+
+
 def _examine(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, int]) -> Mosaic | None:
     """The mosaic around a candidate box (x0, y0, x1, y1) of the image, or None.
 
@@ -176,8 +194,12 @@ def _examine_box(arr: np.ndarray, luma: np.ndarray, box: tuple[int, int, int, in
     if min(crop.shape[:2]) < MIN_CELLS * MIN_BLOCK:
         return None
     grid = pixel_grid.detect_grid(crop)
-    if not (math.isfinite(grid.size_x + grid.size_y) and grid.strength >= MIN_STRENGTH):
+    if not math.isfinite(grid.size_x + grid.size_y):
         return None
+    if grid.strength < MIN_STRENGTH:
+        grid = _stronger_multiple(crop, grid)
+        if grid.strength < MIN_STRENGTH:
+            return None
     grid = _squared(crop, grid)
     if grid is None or (grid.size_x + grid.size_y) / 2 > MAX_BLOCK + 1:
         return None
