@@ -125,6 +125,41 @@ def test_the_blocks_of_a_faint_mosaic_step_cleanly_and_a_smooth_sky_does_not(slo
     assert (cells.contrast[4:12, 4:12] < mosaics.mosaic_extent.QUIET).any()  # some blocks are too faint to say
 
 
+def sky_photo(name: str, slope: float) -> np.ndarray:
+    """A test photo whose upper half is a smooth sky (smooth_sky)."""
+    arr = photo(name)
+    half = arr.shape[0] // 2
+    arr[:half] = smooth_sky(slope, max(arr.shape[:2]))[:half, :arr.shape[1]]
+    return arr
+
+
+@pytest.mark.parametrize("name", ["astronaut.png", "coffee.png"])
+def test_a_faint_mosaic_over_a_smooth_sky_is_found(name):
+    """15 px blocks over a sky of 0.15 grey levels a pixel step by about two levels, under JPEG 92's noise
+    for the first three looks: the faintest look finds them (half the rectangle or more, as the benchmark
+    counts a find), and the sky alone is no mosaic."""
+    arr = sky_photo(name, 0.15)
+    assert mosaics.find_mosaics(jpeg(arr, 92)) == []
+    x, y, w, h = 61, 37, 150, 120
+    censor(arr, x, y, w, h, 15)
+    found = mosaics.find_mosaics(jpeg(arr, 92))
+    assert len(found) == 1 and found[0].block == 15, [m.describe() for m in found]
+    m = found[0]
+    inter = max(0, min(m.x + m.w, x + w) - max(m.x, x)) * max(0, min(m.y + m.h, y + h) - max(m.y, y))
+    assert inter / (m.w * m.h + w * h - inter) >= 0.5, m.describe()
+
+
+def test_the_jpeg_blocks_of_a_photo_scaled_up_are_no_mosaic():
+    """A sky saved at JPEG 60 and then scaled by 1.25 shows its flat 8 px blocks as 10 px blocks from the
+    corner: the faintest look takes no grid through the image's corner, nor one on JPEG's own lines."""
+    small = jpeg(sky_photo("astronaut.png", 0.1), 60)
+    big = Image.fromarray(small).resize((small.shape[1] * 5 // 4, small.shape[0] * 5 // 4), Image.Resampling.LANCZOS)
+    assert mosaics.find_mosaics(jpeg(np.asarray(big), 92)) == []
+    grid = mosaics.pixel_grid.Grid
+    assert mosaics._like_jpeg(grid(10, 0, 10, 0.5, 1.0)) and mosaics._like_jpeg(grid(8, 0, 15, 7, 1.0))
+    assert not mosaics._like_jpeg(grid(15, 4, 15, 7, 1.0)) and not mosaics._like_jpeg(grid(10, 0, 10, 5, 1.0))
+
+
 @pytest.mark.parametrize("name", ["astronaut.png", "chelsea.png"])
 def test_a_smooth_sky_through_strong_jpeg_is_no_mosaic(name):
     """JPEG at quality 75 and below leaves a smooth sky in flat 8 px blocks and 16 px colour blocks, on its

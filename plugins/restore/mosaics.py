@@ -3,7 +3,8 @@
 Pure numpy/scipy on HxWxC uint8 arrays, in three steps:
 1. Candidates: dense patches of short flat runs aligned from line to line
    (plugins.restore.flat_runs), looked for again with lower step
-   thresholds, away from the mosaics found, for faint mosaics over smooth areas.
+   thresholds, away from the mosaics found, for faint mosaics over smooth
+   areas; the faintest look keeps no grid that could be JPEG's own.
 2. Grid. The grid detector (plugins.restore.grid) fits block size and offset
    on each candidate, cropped on JPEG's 8 px grid so that its JPEG-step
    removal lines up; a grid read too weakly to count is read again at
@@ -31,7 +32,7 @@ from plugins.restore import grid as pixel_grid
 from plugins.restore import raw_steps
 from plugins.restore.mosaic_extent import MAX_BLOCK, MIN_BLOCK, MIN_CELLS
 
-LOOKS = (flat_runs.FLAT, 6, 3)  # step thresholds of the looks for candidates: plain, faint, fainter mosaics
+LOOKS = (flat_runs.FLAT, 6, 3, 2)  # step thresholds of the looks for candidates: plain, faint, fainter, faintest
 POOL = flat_runs.POOL  # candidates are pools of POOL x POOL pixels
 DENSE = 0.1  # share of mosaic-like pixels (over 5x5 pools) that makes a candidate
 MIN_STRENGTH = 0.4  # a candidate's grid strength worth scoring cells for (the cells then decide)
@@ -256,7 +257,7 @@ def find_mosaics(arr: np.ndarray) -> list[Mosaic]:
         dense = ndimage.uniform_filter(flat_runs.density(luma, flat, 2 * MAX_BLOCK), 5) >= DENSE
         for mosaic in found:
             _clear(dense, mosaic)
-        _search(arr, luma, dense, found)
+        _search(arr, luma, dense, found, flat == LOOKS[-1])
     return sorted(found, key=lambda m: (m.y, m.x))
 
 
@@ -267,8 +268,19 @@ def _clear(dense: np.ndarray, mosaic: Mosaic) -> None:
           max(mosaic.x - pad, 0) // POOL:(mosaic.x + mosaic.w + pad) // POOL + 1] = False
 
 
-def _search(arr: np.ndarray, luma: np.ndarray, dense: np.ndarray, found: list[Mosaic]) -> None:
-    """Examine the candidates of `dense` (pools), largest first, adding the mosaics they hold to `found`."""
+def _like_jpeg(grid: pixel_grid.Grid) -> bool:
+    """True when the grid (image coordinates) could be JPEG's own: its lines along either axis within a
+    pixel of JPEG's 8 px lines, or along both axes through the image's corner, as the 8 px lines of a
+    photo this one was scaled from are. A strongly compressed smooth area shows flat blocks there."""
+    axes = ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y))
+    return (any(pixel_grid.off_period(size, 8) <= 0.05 and pixel_grid.off_period(offset, 8) <= 1.0
+                for size, offset in axes)
+            or all(pixel_grid.off_period(offset, size) <= 1.0 for size, offset in axes))
+
+
+def _search(arr: np.ndarray, luma: np.ndarray, dense: np.ndarray, found: list[Mosaic], faintest: bool) -> None:
+    """Examine the candidates of `dense` (pools), largest first, adding the mosaics they hold to `found`;
+    the `faintest` look keeps none whose grid could be JPEG's own (_like_jpeg)."""
     height, width = luma.shape
     for _ in range(MAX_TRIES):
         labels, _ = ndimage.label(dense)
@@ -281,7 +293,7 @@ def _search(arr: np.ndarray, luma: np.ndarray, dense: np.ndarray, found: list[Mo
                min(cols.stop * POOL + POOL, width), min(rows.stop * POOL + POOL, height))
         mosaic = _examine(arr, luma, box)
         dense[labels == index] = False
-        if mosaic is None:
+        if mosaic is None or (faintest and _like_jpeg(mosaic.grid)):
             continue
         same = [other for other in found if _overlap(mosaic, other)]
         if same and all(_one_grid(other.grid, mosaic.grid) for other in same):
