@@ -145,11 +145,15 @@ def shifted(grid: pixel_grid.Grid, x: int, y: int) -> pixel_grid.Grid:
                            grid.size_y, (grid.offset_y - y) % grid.size_y, grid.strength)
 
 
+def on_jpeg_lines(size: float, offset: float) -> bool:
+    """True when the lines of one axis of a grid (image coordinates) lie within a pixel of JPEG's 8 px lines."""
+    return pixel_grid.off_period(size, 8) <= 0.05 and pixel_grid.off_period(offset, 8) <= 1.0
+
+
 def _on_jpeg_grid(grid: pixel_grid.Grid) -> bool:
     """True when every line of the grid (image coordinates) lies within a pixel of a line of JPEG's 8x8
     grid, whose blocks (and 16 px colour blocks) are as flat as a mosaic's in smooth areas."""
-    return all(pixel_grid.off_period(size, 8) <= 0.05 and pixel_grid.off_period(offset, 8) <= 1.0
-               for size, offset in ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y)))
+    return on_jpeg_lines(grid.size_x, grid.offset_x) and on_jpeg_lines(grid.size_y, grid.offset_y)
 
 
 def _step(lum: np.ndarray, line: int, span: slice) -> float:

@@ -273,8 +273,7 @@ def _like_jpeg(grid: pixel_grid.Grid) -> bool:
     pixel of JPEG's 8 px lines, or along both axes through the image's corner, as the 8 px lines of a
     photo this one was scaled from are. A strongly compressed smooth area shows flat blocks there."""
     axes = ((grid.size_x, grid.offset_x), (grid.size_y, grid.offset_y))
-    return (any(pixel_grid.off_period(size, 8) <= 0.05 and pixel_grid.off_period(offset, 8) <= 1.0
-                for size, offset in axes)
+    return (any(mosaic_extent.on_jpeg_lines(size, offset) for size, offset in axes)
             or all(pixel_grid.off_period(offset, size) <= 1.0 for size, offset in axes))
 
 
