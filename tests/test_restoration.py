@@ -82,6 +82,27 @@ def test_zero_generator_gives_the_bicubic_base():
         restoration.restore(lambda t: t, x, opts())
 
 
+def test_bf16_runs_the_generator_alone_in_bfloat16():
+    """--bf16: G's output is cast back, and the base (a matrix product autocast would lower) stays exact."""
+    torch.manual_seed(0)
+    x = torch.rand(2, 3, 64, 64) * 2 - 1
+    grids = [(16, 16), (16, 16)]
+    seen = []
+
+    def zero(t):
+        seen.append(torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else None)
+        return torch.zeros_like(t)
+    out = restoration.restore(zero, x, opts(), grids, bf16=True)
+    assert seen == [torch.bfloat16] and out.dtype == torch.float32
+    assert torch.equal(out, bicubic.bicubic_base(x, grids).clamp(-1, 1))
+    net = restoration.SRNet(3, 3, width=8, n_blocks=2)
+    fast = restoration.restore(net, x, opts(), grids, bf16=True)
+    exact = restoration.restore(net, x, opts(), grids)
+    assert fast.dtype == torch.float32 and 0 < (fast - exact).abs().max() < 0.02
+    fast.mean().backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in net.parameters())
+
+
 def test_check_options_name_the_flag():
     restoration.check_options(opts())
     with pytest.raises(ValueError, match="--base bicubic .*--residual"):

@@ -128,13 +128,16 @@ def check_options(opt: argparse.Namespace) -> None:
 
 
 def restore(net: nn.Module, real_a: torch.Tensor, opt: argparse.Namespace,
-            grids: list[tuple[int, int]] | None = None) -> torch.Tensor:
+            grids: list[tuple[int, int]] | None = None, bf16: bool = False) -> torch.Tensor:
     """fake_B of a batch: G(A), or base + G(A) clamped to [-1, 1] with --residual.
 
     `grids` gives each sample's low-resolution size (rows, cols); only the
-    bicubic base needs it.
+    bicubic base needs it. `bf16` runs G alone under bfloat16 autocast (its
+    output, the base and the sum stay float32, so the base stays PIL-exact).
     """
-    out = net(real_a)
+    with torch.autocast(real_a.device.type, dtype=torch.bfloat16, enabled=bf16):
+        out = net(real_a)
+    out = out.float()
     if not opt.residual:
         return out
     if getattr(opt, "base", "input") == "bicubic":
