@@ -34,6 +34,7 @@ from data.image_folder import make_dataset
 
 from plugins.data import image_io
 from plugins.data import mosaic
+from plugins.data import photo_cache
 from plugins.data import pixelation
 from plugins.restore import blocks
 from plugins.restore import grid as pixel_grid
@@ -82,6 +83,9 @@ class PixelatedDataset(BaseDataset):
                                  'the model after the dataset, the same initial weights; -1 leaves them unseeded')
         parser.add_argument('--pixel_jpeg_share', type=float, default=1.0,
                             help='with --pixel_jpeg: the share of samples saved as JPEG (0..1), the rest lossless')
+        parser.add_argument('--pixel_cache_mb', type=int, default=0,
+                            help='megabytes of decoded photos each loader process keeps in memory, so a photo is '
+                                 'decoded once, not once per sample (0: decode every time)')
         return parser
 
     def __init__(self, opt):
@@ -112,6 +116,9 @@ class PixelatedDataset(BaseDataset):
             raise SystemExit(f'error: no images under {self.dir}' + (f' ({self.skipped_counts()})' if self.bad else ''))
         if opt.pixel_repeat < 1:
             raise SystemExit(f'error: --pixel_repeat {opt.pixel_repeat}: must be at least 1')
+        if opt.pixel_cache_mb < 0:
+            raise SystemExit(f'error: --pixel_cache_mb {opt.pixel_cache_mb}: must be >= 0')
+        self.cache = photo_cache.PhotoCache(opt.pixel_cache_mb * 2 ** 20)
         # pix2pix feeds input['B'] to the generator when the direction is BtoA
         self.target_key, self.input_key = ('B', 'A') if opt.direction == 'AtoB' else ('A', 'B')
         opt.pixel_epoch_size = len(self)  # the restore model validates after each epoch's last batch
@@ -213,7 +220,7 @@ class PixelatedDataset(BaseDataset):
             if any(path == skipped for skipped, _ in self.bad):
                 continue
             try:
-                return path, self.load_target(path)
+                return path, self.cache.get(path, self.load_target)
             except OSError as err:
                 if not self.opt.pixel_skip_bad:
                     raise
@@ -260,7 +267,10 @@ class PixelatedDataset(BaseDataset):
     def mosaic_sample(self, target, index):
         """(input, target) float arrays (0..255, crop_size square) of a mosaic made elsewhere, read back
         as the restore command reads it (see the module's docstring)."""
-        rng = random.Random() if self.drawing else random.Random(f'{self.opt.pixel_seed}:{index}:mosaic')
+        # training draws from the global stream, which --pixel_train_seed seeds (and torch seeds in each
+        # loader process from the seeded torch generator), so the same flags draw the same samples
+        rng = (random.Random(random.getrandbits(64)) if self.drawing
+               else random.Random(f'{self.opt.pixel_seed}:{index}:mosaic'))
         # a photo too small for the drawn block takes the largest block it holds (at least the smallest)
         block = mosaic.draw(self.blocks, rng)
         block = min(block, max(self.blocks[0], min(target.size) / (self.sizes[0] + 3)))

@@ -157,11 +157,36 @@ def test_mosaic_test_phase_is_the_same_for_every_run(upstream, photo_dir, tmp_pa
         assert torch.equal(torch.load(tmp_path / "one" / f"{i}_A.pt"), torch.load(tmp_path / "two" / f"{i}_A.pt"))
 
 
+def same_samples(one, two, count):
+    return all(torch.equal(torch.load(one / f"{i}_{k}.pt"), torch.load(two / f"{i}_{k}.pt"))
+               for i in range(count) for k in "AB")
+
+
+def test_the_training_seed_draws_the_same_mosaics(upstream, photo_dir, tmp_path):
+    root = photo_dataroot(photo_dir, tmp_path / "root")
+    for run in ("one", "two", "unseeded"):
+        seed = ["--pixel_train_seed", "0"] if run != "unseeded" else []
+        probe(upstream, tmp_path / run, 4, "train", "--dataroot", str(root), "--crop_size", "64",
+              "--pixel_size", "16", *MOSAIC, *seed)
+    assert same_samples(tmp_path / "one", tmp_path / "two", 4)
+    assert not same_samples(tmp_path / "one", tmp_path / "unseeded", 4)
+
+
+def test_the_photo_cache_changes_no_sample(upstream, photo_dir, tmp_path):
+    root = photo_dataroot(photo_dir, tmp_path / "root")
+    count = 2 * len(list((root / "test").iterdir()))  # every photo served twice: the second time from the cache
+    for run, cache in (("decoded", "0"), ("cached", "64")):
+        probe(upstream, tmp_path / run, count, "test", "--dataroot", str(root), "--crop_size", "64",
+              "--pixel_size", "16", *MOSAIC, "--pixel_cache_mb", cache)
+    assert same_samples(tmp_path / "decoded", tmp_path / "cached", count)
+
+
 @pytest.mark.parametrize("flags, message", [
     (["--pixel_block", "0.5:4"], "--pixel_block"),
     (["--pixel_block", "4", "--pixel_jpeg", "0:101"], "--pixel_jpeg"),
     (["--pixel_block", "4", "--pixel_jpeg", "90", "--pixel_jpeg_share", "2"], "--pixel_jpeg_share"),
     (["--pixel_block", "4", "--pixel_size", "8:16"], "one --pixel_size"),
+    (["--pixel_block", "4", "--pixel_cache_mb", "-1"], "--pixel_cache_mb"),
 ])
 def test_impossible_mosaic_options_are_one_line_errors(upstream, photo_dir, tmp_path, flags, message):
     root = photo_dataroot(photo_dir, tmp_path / "root")
@@ -170,11 +195,12 @@ def test_impossible_mosaic_options_are_one_line_errors(upstream, photo_dir, tmp_
     assert proc.returncode != 0 and message in proc.stderr.strip().splitlines()[-1]
 
 
-def test_one_epoch_of_mosaics_through_train_py(upstream, photo_dir, tmp_path):
+@pytest.mark.parametrize("speed", [[], ["--bf16", "--pixel_cache_mb", "64"]], ids=["float32", "bf16_cached"])
+def test_one_epoch_of_mosaics_through_train_py(upstream, photo_dir, tmp_path, speed):
     common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "mo", "restore", tmp_path / "ck", upstream)
     run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--netG", "srnet_2blocks", "--ngf", "8",
                  "--residual", "--base", "bicubic", "--lambda_GAN", "0", "--pixel_block", "2:2.5", "--pixel_offset",
-                 "--pixel_jpeg", "75:95", "--pixel_jpeg_share", "0.5", "--pixel_train_seed", "0")
+                 "--pixel_jpeg", "75:95", "--pixel_jpeg_share", "0.5", "--pixel_train_seed", "0", *speed)
     assert (tmp_path / "ck" / "mo" / "1_net_G.pth").exists()
     assert "pixel_block: 2:2.5" in (tmp_path / "ck" / "mo" / "train_opt.txt").read_text()
 
