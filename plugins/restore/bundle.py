@@ -42,8 +42,9 @@ FLAGS = {
     "pixel_jpeg": "70:95", "pixel_jpeg_share": "0.5", "pixel_rotate": True, "pixel_repeat": "16",
     "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0008", "beta1": "0.9", "num_threads": "1",
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
+    "bf16": True, "pixel_cache_mb": "1024",
 }
-EPOCHS, DECAY = 20, 2
+EPOCHS, DECAY = 48, 8
 WHAT = ("restores mosaics (box or bilinear blocks of 3.6 to 9 px, any grid origin, JPEG 70..95) read by "
         "python -m plugins.restore at 4 px per block; a correction added to the bicubic upscale of the blocks")
 SOURCES = {
