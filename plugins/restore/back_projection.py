@@ -14,9 +14,9 @@ two apart from the restored image (whichever shrink of it lands nearer the
 mosaic) was tried and dropped: right on most bilinear crops, wrong on enough
 smooth or JPEG box crops to cost them up to 0.15 dB.
 Measured with the bundled model (benchmarks/bench_quality.py, 22 test photos):
-box rounds add +0.12 to +0.20 dB on box mosaics, with or without JPEG (but -0.06
-on a shifted grid through JPEG 85), and cost -0.17 dB on bilinear-shrunk ones,
-where bilinear rounds add +0.33 dB.
+box rounds add +0.15 to +0.29 dB on box mosaics, with or without JPEG (but -0.02
+on a shifted grid through JPEG 85), and cost -0.23 dB on bilinear-shrunk ones,
+where bilinear rounds add +0.30 dB.
 """
 from __future__ import annotations
 
@@ -69,9 +69,10 @@ DEFAULT_FILTER = "box"  # what editors and censor tools make
 
 def back_project(image: np.ndarray, observed: np.ndarray, grid: pixel_grid.Grid, rounds: int = ROUNDS,
                  down: str = DEFAULT_FILTER) -> np.ndarray:
-    """`image` (HxWx3 uint8, restored on `grid`) corrected towards the block values `observed` (low_res
-    of the mosaic, whole blocks) in `rounds` rounds, under the shrink `down` names (FILTERS); uint8.
-    Zero rounds, or no whole block, give `image` back."""
+    """`image` (HxWx3 uint8, restored on `grid`) corrected towards the block values `observed` (the
+    mosaic's low_res, as the restore command reads it: each block's interior, which on a mosaic is its
+    value and under JPEG skips the rims that ring most) in `rounds` rounds, under the shrink `down`
+    names (FILTERS); uint8. Only whole blocks are matched; zero rounds, or none whole, give `image` back."""
     height, width = image.shape[:2]
     whole = whole_blocks(grid, width, height)[..., None]
     if rounds < 1 or not whole.any():

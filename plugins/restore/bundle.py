@@ -44,7 +44,8 @@ FLAGS = {
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
     "bf16": True, "pixel_cache_mb": "1024",
 }
-EPOCHS, DECAY = 48, 8
+EPOCHS = 48
+DECAY_SHARE = 6  # the last sixth of the epochs decay the learning rate to 0 (48: 40 + 8)
 WHAT = ("restores mosaics (box or bilinear blocks of 3.6 to 9 px, any grid origin, JPEG 70..95) read by "
         "python -m plugins.restore at 4 px per block; a correction added to the bicubic upscale of the blocks")
 SOURCES = {
@@ -69,7 +70,7 @@ def build_photos(data: Path, cache: Path) -> dict[str, int]:
 
 def train_flags(data: Path, checkpoints: Path, epochs: int) -> dict:
     """train.py flags of the bundled model (the upstream's device flags are added by train_command)."""
-    decay = min(DECAY, epochs - 1)
+    decay = min(max(1, epochs // DECAY_SHARE), epochs - 1)
     return {**FLAGS, "dataroot": str(data), "val_dataroot": str(data / "val"), "name": NAME,
             "checkpoints_dir": str(checkpoints), "n_epochs": str(epochs - decay), "n_epochs_decay": str(decay)}
 
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=Path("datasets/bundled"), help="photo folders to build and use")
     parser.add_argument("--cache", type=Path, default=Path("datasets/debian"), help="downloaded Debian packages")
     parser.add_argument("--out", type=Path, default=Path("sweeps/bundled"), help="checkpoints of the training")
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs in all (the last %d decay)" % DECAY)
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="epochs in all (the last sixth decay)")
     parser.add_argument("--dry_run", action="store_true", help="print the train.py command and stop")
     args = parser.parse_args(argv)
     if args.epochs < 2:

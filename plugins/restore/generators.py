@@ -157,7 +157,7 @@ def restore_ensembled(net: nn.Module, real_a: torch.Tensor, opt: argparse.Namesp
     so the model's errors that do not follow the picture's orientation average
     out; eight forward passes for one result.
     """
-    views = []
+    total = torch.zeros_like(real_a)  # a running sum: one result's memory, not eight
     for turns in range(4):
         view_grids = grids if grids is None or turns % 2 == 0 else [(cols, rows) for rows, cols in grids]
         for flip in (False, True):
@@ -165,5 +165,5 @@ def restore_ensembled(net: nn.Module, real_a: torch.Tensor, opt: argparse.Namesp
             view = view.flip(-1) if flip else view
             out = restore(net, view, opt, view_grids)
             out = out.flip(-1) if flip else out
-            views.append(out.rot90(-turns, (-2, -1)))
-    return torch.stack(views).mean(0)
+            total += out.rot90(-turns, (-2, -1))
+    return total / 8
