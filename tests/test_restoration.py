@@ -42,6 +42,22 @@ def test_srnet_works_channels_last_and_loads_weights_saved_in_either_layout():
     assert torch.allclose(net(x), expected, atol=1e-5)
 
 
+def test_srlite_convolves_only_on_the_low_resolution_grid():
+    """srlite_<N>blocks: srnet's body with a one-step tail (a convolution to 16 sub-pixels a channel and a
+    pixel shuffle by 4), so every convolution sees the 1/4 grid, where srnet's tail convolves at 1/2 and 1/1."""
+    sizes = {}
+    for name in ("srnet_2blocks", "srlite_2blocks"):
+        net = restoration.own_generator(opts(netG=name))
+        seen = set()
+        for conv in (m for m in net.modules() if isinstance(m, torch.nn.Conv2d)):
+            conv.register_forward_hook(lambda module, args, out: seen.add(args[0].shape[-1]))
+        x = torch.rand(2, 3, 64, 96) * 2 - 1
+        assert restoration.restore(net, x, opts(netG=name), [(16, 24)] * 2).shape == x.shape
+        sizes[name] = seen
+    assert sizes == {"srnet_2blocks": {24, 48, 96}, "srlite_2blocks": {24}}
+    assert restoration.is_own_generator("srlite_16blocks") and restoration.size_multiple("srlite_8blocks") == 4
+
+
 @pytest.mark.parametrize("base", ["input", "bicubic"])
 def test_self_ensemble_follows_every_rotation_and_flip_of_the_input(base):
     """The mean over the eight views restores a turned or mirrored picture as the turned or mirrored
