@@ -37,15 +37,15 @@ NAME = "bundled_mosaic"
 LONG_SIDE = 1280  # photos are kept at about a screen's size, like a photo on the web
 FLAGS = {
     "dataset_mode": "pixelated", "model": "restore", "residual": True, "base": "bicubic", "lambda_GAN": "0",
-    "netG": "srnet_8blocks", "ngf": "48", "crop_size": "128", "load_size": "128", "preprocess": "crop",
+    "netG": "srlite_16blocks", "ngf": "48", "crop_size": "128", "load_size": "128", "preprocess": "crop",
     "pixel_size": "32", "pixel_block": "3.6:9", "pixel_offset": True, "pixel_down": "box,bilinear",
     "pixel_jpeg": "70:95", "pixel_jpeg_share": "0.5", "pixel_rotate": True, "pixel_repeat": "16",
     "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0008", "beta1": "0.9", "num_threads": "1",
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
     "bf16": True, "pixel_cache_mb": "1024",
 }
-EPOCHS = 48
-DECAY_SHARE = 6  # the last sixth of the epochs decay the learning rate to 0 (48: 40 + 8)
+EPOCHS = 64
+DECAY_SHARE = 6  # the last sixth of the epochs decay the learning rate to 0 (64: 54 + 10)
 WHAT = ("restores mosaics (box or bilinear blocks of 3.6 to 9 px, any grid origin, JPEG 70..95) read by "
         "python -m plugins.restore at 4 px per block; a correction added to the bicubic upscale of the blocks")
 SOURCES = {
