@@ -40,7 +40,7 @@ FLAGS = {
     "netG": "srlite_16blocks", "ngf": "48", "crop_size": "128", "load_size": "128", "preprocess": "crop",
     "pixel_size": "32", "pixel_block": "3.6:9", "pixel_offset": True, "pixel_down": "box,bilinear",
     "pixel_jpeg": "70:95", "pixel_jpeg_share": "0.5", "pixel_rotate": True, "pixel_repeat": "16",
-    "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0008", "beta1": "0.9", "num_threads": "1",
+    "pixel_train_seed": "0", "batch_size": "16", "lr": "0.0005", "beta1": "0.9", "num_threads": "1",
     "val_size": "32", "save_best": True, "print_freq": "512", "save_epoch_freq": "1",
     "bf16": True, "pixel_cache_mb": "1024",
 }
