@@ -19,7 +19,7 @@ from upstream_import import import_upstream
 
 from plugins.restore import generators as restoration
 
-NETS = "unet_256,unet_128,resnet_9blocks,srnet_8blocks,srnet_16blocks"
+NETS = "unet_256,unet_128,resnet_9blocks,srnet_8blocks,srnet_16blocks,srlite_16blocks"
 
 
 def best_seconds(step, repeats: int) -> float:

@@ -23,6 +23,7 @@ from plugins.data import mosaic
 from plugins.metrics import quality
 from plugins.restore import bundle
 from plugins.restore import command as restore
+from plugins.restore import generators
 from plugins.restore import loading
 
 from .conftest import REPO_ROOT
@@ -47,7 +48,7 @@ def restored_psnr(tmp_path: Path, made: Image.Image, photo: Image.Image, flags: 
 
 def test_the_bundled_model_and_its_card_ship_in_the_package():
     card = json.loads(loading.BUNDLED_CARD.read_text())
-    assert card["netG"].startswith("srnet_") and card["residual"] and card["base"] == "bicubic"
+    assert generators.is_own_generator(card["netG"]) and card["residual"] and card["base"] == "bicubic"  # no upstream
     assert card["block"] == 4 and card["photos"]["train"] >= 60
     assert loading.BUNDLED_WEIGHTS.stat().st_size < 8e6
     loaded = loading.bundled(torch.device("cpu"))
@@ -110,7 +111,7 @@ def test_restores_in_a_fresh_process_with_no_upstream(tmp_path):
             "assert 'models' not in sys.modules, 'upstream was imported'; sys.exit(status)")
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert "the bundled model: netG srnet_" in proc.stdout
+    assert f"the bundled model: netG {json.loads(loading.BUNDLED_CARD.read_text())['netG']}, 4 px blocks" in proc.stdout
     assert (tmp_path / "restored" / "wine_restored.png").exists()
 
 

@@ -14,9 +14,9 @@ two apart from the restored image (whichever shrink of it lands nearer the
 mosaic) was tried and dropped: right on most bilinear crops, wrong on enough
 smooth or JPEG box crops to cost them up to 0.15 dB.
 Measured with the bundled model (benchmarks/bench_quality.py, 22 test photos):
-box rounds add +0.15 to +0.29 dB on box mosaics, with or without JPEG (but -0.02
-on a shifted grid through JPEG 85), and cost -0.23 dB on bilinear-shrunk ones,
-where bilinear rounds add +0.30 dB.
+box rounds add +0.12 to +0.24 dB on box mosaics, with or without JPEG (but -0.05
+on a shifted grid through JPEG 85), and cost -0.33 dB on bilinear-shrunk ones,
+where bilinear rounds add +0.24 dB.
 """
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ files. It adds:
   evaluate's bicubic baseline, so G learns what bicubic misses);
 - `--lambda_GAN W`: weight of the adversarial loss; 0 trains a pure L1
   regression with no discriminator at all (no netD, no D step, no D files);
-- `--netG srnet_<N>blocks`: a generator sized for restoration (plugins.restore.generators);
+- `--netG srnet_<N>blocks` or `srlite_<N>blocks`: generators sized for restoration
+  (plugins.restore.generators);
 - `--bf16`: G trains under bfloat16 autocast, about twice as fast on a CPU
   with AVX512-BF16 (validation and test stay float32);
 - `--val_dataroot DIR`: validation on other photos after every epoch into

@@ -195,14 +195,17 @@ def test_impossible_mosaic_options_are_one_line_errors(upstream, photo_dir, tmp_
     assert proc.returncode != 0 and message in proc.stderr.strip().splitlines()[-1]
 
 
-@pytest.mark.parametrize("speed", [[], ["--bf16", "--pixel_cache_mb", "64"]], ids=["float32", "bf16_cached"])
-def test_one_epoch_of_mosaics_through_train_py(upstream, photo_dir, tmp_path, speed):
+@pytest.mark.parametrize("net, speed", [("srnet_2blocks", []),
+                                        ("srlite_2blocks", ["--bf16", "--pixel_cache_mb", "64"])],  # as the bundled
+                         ids=["srnet_float32", "srlite_bf16_cached"])
+def test_one_epoch_of_mosaics_through_train_py(upstream, photo_dir, tmp_path, net, speed):
     common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "mo", "restore", tmp_path / "ck", upstream)
-    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--netG", "srnet_2blocks", "--ngf", "8",
+    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--netG", net, "--ngf", "8",
                  "--residual", "--base", "bicubic", "--lambda_GAN", "0", "--pixel_block", "2:2.5", "--pixel_offset",
                  "--pixel_jpeg", "75:95", "--pixel_jpeg_share", "0.5", "--pixel_train_seed", "0", *speed)
     assert (tmp_path / "ck" / "mo" / "1_net_G.pth").exists()
     assert "pixel_block: 2:2.5" in (tmp_path / "ck" / "mo" / "train_opt.txt").read_text()
+    assert f"netG: {net}" in (tmp_path / "ck" / "mo" / "train_opt.txt").read_text()
 
 
 def test_the_bundling_command_dry_run_names_its_train_py_command(upstream):
