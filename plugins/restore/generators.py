@@ -8,9 +8,9 @@ pixel-shuffle x2 steps, like EDSR; and `srlite_<N>blocks`, the same body with
 the one-step tail of lightweight super-resolution networks (ESPCN, IMDN,
 RFDN): one convolution on the low-resolution grid to 16 sub-pixels a channel
 and a pixel shuffle by 4, so that no convolution runs at the image's size.
-Forward: fake_B = G(A), or with
-`--residual` the base (A itself, or `--base bicubic`: the PIL-exact bicubic
-upscale of A's low-resolution image) plus G(A), clamped to [-1, 1].
+Forward: fake_B = G(A), or with `--residual` the base (A itself, or `--base
+bicubic`: the PIL-exact bicubic upscale of A's low-resolution image) plus
+G(A), clamped to [-1, 1].
 Pure torch; upstream's networks module is passed in.
 """
 from __future__ import annotations
