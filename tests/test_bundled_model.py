@@ -53,6 +53,8 @@ def test_the_bundled_model_and_its_card_ship_in_the_package():
     assert loading.BUNDLED_WEIGHTS.stat().st_size < 8e6
     loaded = loading.bundled(torch.device("cpu"))
     assert loaded.block == 4 and not loaded.net.training
+    assert card["netG"] == bundle.FLAGS["netG"]  # the network the bundling script trains
+    assert card["parameters"] == sum(p.numel() for p in loaded.net.parameters())
 
 
 def test_the_card_says_how_it_was_trained_without_this_machines_paths(tmp_path):

@@ -3,7 +3,7 @@
 - the bundled model (bundled/mosaic_srnet.pth and its model card), when no run is named;
 - a run, as upstream names it: --checkpoints_dir/--name/<epoch>_net_G.pth with its train_opt.txt;
 - a checkpoint file (--model FILE.pth) with train_opt.txt or a model card (FILE.json) beside it.
-This project's own generators (srnet) are built here, without any upstream
+This project's own generators (srnet, srlite) are built here, without any upstream
 checkout; upstream's (unet, resnet) come from upstream's define_G, as
 test.py builds them. Checkpoints are read with weights_only, and anything
 that is not a generator's tensors is refused in one line.
