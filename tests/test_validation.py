@@ -1,11 +1,13 @@
 """plugins.evaluation.validation: fixed validation pairs, scores equal to evaluate's, an atomic val_log.csv."""
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from plugins.data import mosaic_samples
 from plugins.data import pixelation
 from plugins.data import sample_photos
 from plugins.evaluation import scores
@@ -53,6 +55,30 @@ def test_score_equals_evaluate_rows():
     assert means["psnr_model"] == pytest.approx(means["psnr_bicubic"])  # the model output is the bicubic image
     assert means["gain_bicubic"] == pytest.approx(0.0)
     assert means["cosine_input"] == pytest.approx(np.mean([r["cosine_input"] for r in rows]))
+
+
+MOSAICS = mosaic_samples.MosaicSpec((3.6, 9.0), ("box", "bilinear"), 16, 64, True, (70.0, 95.0), 0.5)
+
+
+def test_mosaic_pairs_are_the_training_samples_of_seeded_draws():
+    """Under --pixel_block validation scores mosaics made as training makes them (block size, filter, grid
+    offset, JPEG), drawn from (seed, index): the same every epoch and run, cycling through the photos."""
+    pairs = validation.mosaic_pairs(photo_paths(), 5, MOSAICS, seed=3)
+    again = validation.mosaic_pairs(photo_paths(), 5, MOSAICS, seed=3)
+    other = validation.mosaic_pairs(photo_paths(), 5, MOSAICS, seed=4)
+    pictures = [sample_photos.load_source(p) for p in photo_paths()]
+    for index, (pair, same, differs) in enumerate(zip(pairs, again, other)):
+        model_in, truth = MOSAICS.sample(pictures[index % 2], random.Random(f"3:{index}:val mosaic"))
+        assert pair.pixel_size == 16 and pair.real_a.dtype == pair.real_b.dtype == np.uint8
+        assert np.array_equal(pair.real_a, np.rint(model_in)) and np.array_equal(pair.real_b, truth)
+        assert np.array_equal(pair.real_a, same.real_a) and np.array_equal(pair.real_b, same.real_b)
+        assert not np.array_equal(pair.real_b, differs.real_b)
+
+
+def test_mosaic_pairs_score_against_the_bicubic_of_their_blocks():
+    pairs = validation.mosaic_pairs(photo_paths(), 4, MOSAICS)
+    means = validation.score([scores.bicubic_baseline(p.real_a) for p in pairs], [p.real_a for p in pairs], pairs)
+    assert means["gain_bicubic"] == pytest.approx(0.0) and means["psnr_input"] < means["psnr_bicubic"]
 
 
 def test_log_marks_the_best_epoch_and_drops_stale_rows(tmp_path):

@@ -1,19 +1,22 @@
 """Validation while training: fixed pixelated crops of other photos, scored as evaluate scores test.py's output.
 
 The pairs are a pure function of (photos, count, crop size, pixel sizes,
-seed), so every epoch and every run of a study is scored on the very same
-images. Scores use the images as upstream's tensor2im would save them, so an
+seed), or under --pixel_block of (photos, count, the mosaic spec, seed):
+mosaics made as training makes them. So every epoch and every run of a
+study is scored on the very same images. Scores use the images as upstream's tensor2im would save them, so an
 epoch's validation PSNR is what evaluate would report for it.
 """
 from __future__ import annotations
 
 import csv
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
+from plugins.data import mosaic_samples
 from plugins.data import pixelation
 from plugins.data import sample_photos
 from plugins.evaluation import scores
@@ -43,6 +46,19 @@ def val_pairs(photos: Sequence[Path], count: int, crop_size: int, sizes: Sequenc
     for index, crop in enumerate(crops):
         size, filter_name = pixelation.fixed_size(sizes, seed, index), pixelation.fixed_filter(downs, seed, index)
         pairs.append(Pair(np.asarray(pixelation.pixelate(crop, size, filter_name, up)), np.asarray(crop), size))
+    return pairs
+
+
+def mosaic_pairs(photos: Sequence[Path], count: int, spec: mosaic_samples.MosaicSpec, seed: int = 0) -> list[Pair]:
+    """`count` mosaic samples of `photos` (cycling through them) made as the dataset's --pixel_block makes
+    training samples (block size, filter, grid offset, JPEG), each drawn from (seed, index), so validation
+    scores what the model trains on and the restore command reads."""
+    # absolute: load_source reads a relative name as one of scikit-image's pictures
+    pictures = [sample_photos.load_source(Path(p).resolve()) for p in photos]
+    pairs = []
+    for index in range(count):
+        model_in, truth = spec.sample(pictures[index % len(pictures)], random.Random(f"{seed}:{index}:val mosaic"))
+        pairs.append(Pair(np.rint(model_in).astype(np.uint8), truth.astype(np.uint8), spec.cells))
     return pairs
 
 

@@ -19,7 +19,8 @@ anywhere with --pixel_offset, JPEG with --pixel_jpeg), then read the way
 `python -m plugins.restore` reads such a picture: block means on the known
 grid, blown up to the model's block size (crop_size / pixel_size). The
 target is the photo under those blocks at the same scale. So the model
-trains on exactly what the restore command will hand it.
+trains on exactly what the restore command will hand it
+(plugins.data.mosaic_samples; the restore model validates on such samples).
 """
 import os
 import random
@@ -33,11 +34,9 @@ from data.base_dataset import BaseDataset, get_params, get_transform
 from data.image_folder import make_dataset
 
 from plugins.data import image_io
-from plugins.data import mosaic
+from plugins.data import mosaic_samples
 from plugins.data import photo_cache
 from plugins.data import pixelation
-from plugins.restore import blocks
-from plugins.restore import grid as pixel_grid
 
 
 class PixelatedDataset(BaseDataset):
@@ -106,7 +105,7 @@ class PixelatedDataset(BaseDataset):
             self.downs = pixelation.parse_filters(opt.pixel_down)
         except ValueError as err:
             raise SystemExit(f'error: --pixel_down: {err}')
-        self.blocks = self.jpeg = None
+        self.spec = None  # mosaic_samples.MosaicSpec under --pixel_block
         self.patch = opt.crop_size
         if opt.pixel_block:
             self._check_mosaic_options(opt)
@@ -126,23 +125,10 @@ class PixelatedDataset(BaseDataset):
     def _check_mosaic_options(self, opt):
         """Parse --pixel_block/--pixel_jpeg(_share) and fix the largest photo patch a sample needs."""
         try:
-            self.blocks = mosaic.parse_range(opt.pixel_block, '--pixel_block', 1, opt.crop_size)
-            if opt.pixel_jpeg:
-                self.jpeg = mosaic.parse_range(opt.pixel_jpeg, '--pixel_jpeg', 1, 100)
+            self.spec = mosaic_samples.from_options(opt, self.sizes, self.downs)
         except ValueError as err:
             raise SystemExit(f'error: {err}')
-        if not 0 <= opt.pixel_jpeg_share <= 1:
-            raise SystemExit(f'error: --pixel_jpeg_share {opt.pixel_jpeg_share}: must be within 0..1')
-        if len(self.sizes) > 1 or opt.crop_size % self.sizes[0]:
-            raise SystemExit(f'error: --pixel_block needs one --pixel_size that divides --crop_size (the model\'s '
-                             f'blocks are crop_size / pixel_size px), got --pixel_size {opt.pixel_size} '
-                             f'--crop_size {opt.crop_size}')
-        self.model_block = opt.crop_size // self.sizes[0]
-        self.patch = self.patch_side(self.blocks[0])
-
-    def patch_side(self, block):
-        """The photo patch behind one sample at `block` px blocks: its cells, and margin for the offset."""
-        return int(np.ceil(block * (self.sizes[0] + 3)))
+        self.patch = self.spec.patch_side(self.spec.blocks[0])
 
     def _readable(self, paths, skip_bad):
         """Split paths into usable images and (path, reason) for the rest: unreadable headers, A|B
@@ -154,9 +140,9 @@ class PixelatedDataset(BaseDataset):
                     img.verify()
                     w, h = self.target_size(img.size)
                 problem = None
-                if self.blocks and min(w, h) < self.patch:
+                if self.spec and min(w, h) < self.patch:
                     problem = ('image smaller than a --pixel_block patch', f'its target is {w}x{h}, a sample at '
-                               f'{self.blocks[0]:g} px blocks needs {self.patch}x{self.patch}')
+                               f'{self.spec.blocks[0]:g} px blocks needs {self.patch}x{self.patch}')
                 elif self.opt.preprocess == 'crop' and min(w, h) < self.opt.crop_size:
                     problem = ('image smaller than --crop_size', f'its target is {w}x{h}, '
                                f'--crop_size {self.opt.crop_size} with --preprocess crop')
@@ -266,31 +252,12 @@ class PixelatedDataset(BaseDataset):
 
     def mosaic_sample(self, target, index):
         """(input, target) float arrays (0..255, crop_size square) of a mosaic made elsewhere, read back
-        as the restore command reads it (see the module's docstring)."""
+        as the restore command reads it (see the module's docstring), turned and flipped in training."""
         # training draws from the global stream, which --pixel_train_seed seeds (and torch seeds in each
         # loader process from the seeded torch generator), so the same flags draw the same samples
         rng = (random.Random(random.getrandbits(64)) if self.drawing
                else random.Random(f'{self.opt.pixel_seed}:{index}:mosaic'))
-        # a photo too small for the drawn block takes the largest block it holds (at least the smallest)
-        block = mosaic.draw(self.blocks, rng)
-        block = min(block, max(self.blocks[0], min(target.size) / (self.sizes[0] + 3)))
-        side = min(self.patch_side(block), target.width, target.height)
-        x, y = rng.randrange(target.width - side + 1), rng.randrange(target.height - side + 1)
-        photo = target.crop((x, y, x + side, y + side))
-        made, (bx, by) = mosaic.pixelate_like_editor(photo, block, rng.choice(self.downs))
-        ox, oy = (rng.randrange(int(np.ceil(b))) for b in (bx, by)) if self.opt.pixel_offset else (0, 0)
-        made, photo = (img.crop((ox, oy, side, side)) for img in (made, photo))
-        if self.jpeg and rng.random() < self.opt.pixel_jpeg_share:
-            made = mosaic.jpeg(made, round(mosaic.draw(self.jpeg, rng)))
-        low = blocks.low_res(np.asarray(made), pixel_grid.Grid(bx, -ox, by, -oy, 1.0))
-        n = self.sizes[0]
-        # whole cells only: cell k starts at k * b - offset, and cell 0 may be cut by the offset
-        kx, ky = (rng.randint(1, cells - n - 1) if cells - n - 1 >= 1 else 0
-                  for cells in (low.shape[1], low.shape[0]))
-        low = low[ky:ky + n, kx:kx + n]
-        model_in = low.repeat(self.model_block, 0).repeat(self.model_block, 1)
-        box = (kx * bx - ox, ky * by - oy, (kx + n) * bx - ox, (ky + n) * by - oy)
-        truth = np.asarray(photo.resize((self.opt.crop_size,) * 2, Image.Resampling.BICUBIC, box=box), np.float32)
+        model_in, truth = self.spec.sample(target, rng)
         if self.drawing:
             turns = rng.randrange(4) if self.opt.pixel_rotate else 0
             flip = not self.opt.no_flip and rng.random() < 0.5
@@ -307,7 +274,7 @@ class PixelatedDataset(BaseDataset):
     def __getitem__(self, index):
         """Return A, B, A_paths, B_paths like upstream's aligned mode, and the sample's pixel_size."""
         path, target = self.load_servable(index % len(self.paths))
-        if self.blocks:
+        if self.spec:
             model_in, truth = self.mosaic_sample(target, index)
             return {self.input_key: self.array_tensor(model_in, self.opt.input_nc),
                     self.target_key: self.array_tensor(truth, self.opt.output_nc),

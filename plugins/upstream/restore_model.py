@@ -18,7 +18,8 @@ files. It adds:
 - `--bf16`: G trains under bfloat16 autocast, about twice as fast on a CPU
   with AVX512-BF16 (validation and test stay float32);
 - `--val_dataroot DIR`: validation on other photos after every epoch into
-  val_log.csv beside the checkpoints, and `--save_best` keeps best_net_*.pth
+  val_log.csv beside the checkpoints (under --pixel_block on mosaics made
+  as the training samples are), and `--save_best` keeps best_net_*.pth
   (so `test.py --epoch best` loads the best epoch). Under DDP only rank 0
   validates and writes, once per epoch (plugins.upstream.epoch_end says how
   the epoch's end is found on both upstreams).
@@ -36,6 +37,7 @@ from models.base_model import BaseModel
 from models.pix2pix_model import Pix2PixModel
 
 from plugins.metrics import live_metrics
+from plugins.data import mosaic_samples
 from plugins.data import pixelation
 from plugins.data import scaling
 from plugins.restore import generators as restoration
@@ -112,15 +114,20 @@ class RestoreModel(BaseModel):
 
     @staticmethod
     def _val_pairs(opt):
-        """The fixed validation crops of --val_dataroot, pixelated as in the test phase."""
+        """The fixed validation crops of --val_dataroot, pixelated as in the test phase (under --pixel_block,
+        mosaics made as the training samples are)."""
         photos = sorted(make_dataset(opt.val_dataroot)) if os.path.isdir(opt.val_dataroot) else []
         if not photos:
             raise SystemExit(f'error: --val_dataroot {opt.val_dataroot}: no images there')
         if not hasattr(opt, 'pixel_epoch_size'):
             raise SystemExit('error: --val_dataroot needs --dataset_mode pixelated (it tells where epochs end)')
+        sizes = pixelation.parse_pixel_size(opt.pixel_size)
+        if opt.pixel_block:  # the dataset has checked these options
+            spec = mosaic_samples.from_options(opt, sizes, pixelation.parse_filters(opt.pixel_down))
+            print(f'validation: {opt.val_size} mosaics of {len(photos)} photos in {opt.val_dataroot}')
+            return validation.mosaic_pairs([Path(p) for p in photos], opt.val_size, spec, opt.pixel_seed)
         print(f'validation: {opt.val_size} crops of {len(photos)} photos in {opt.val_dataroot}')
-        return validation.val_pairs([Path(p) for p in photos], opt.val_size, opt.crop_size,
-                                    pixelation.parse_pixel_size(opt.pixel_size), opt.pixel_seed,
+        return validation.val_pairs([Path(p) for p in photos], opt.val_size, opt.crop_size, sizes, opt.pixel_seed,
                                     opt.pixel_down, opt.pixel_up)
 
     def set_input(self, input):

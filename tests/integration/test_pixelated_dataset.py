@@ -12,6 +12,7 @@ from PIL import Image
 
 from plugins.data import make_pixelated
 from plugins.data import pixelation
+from plugins.evaluation import validation
 
 from .upstream_runner import cpu_flags, flavour_of, one_epoch, photo_dataroot, run_upstream, tiny_run_flags
 
@@ -199,11 +200,16 @@ def test_impossible_mosaic_options_are_one_line_errors(upstream, photo_dir, tmp_
                                         ("srlite_2blocks", ["--bf16", "--pixel_cache_mb", "64"])],  # as the bundled
                          ids=["srnet_float32", "srlite_bf16_cached"])
 def test_one_epoch_of_mosaics_through_train_py(upstream, photo_dir, tmp_path, net, speed):
-    common = tiny_run_flags(photo_dataroot(photo_dir, tmp_path / "root"), "mo", "restore", tmp_path / "ck", upstream)
-    run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--netG", net, "--ngf", "8",
-                 "--residual", "--base", "bicubic", "--lambda_GAN", "0", "--pixel_block", "2:2.5", "--pixel_offset",
-                 "--pixel_jpeg", "75:95", "--pixel_jpeg_share", "0.5", "--pixel_train_seed", "0", *speed)
+    root = photo_dataroot(photo_dir, tmp_path / "root")
+    common = tiny_run_flags(root, "mo", "restore", tmp_path / "ck", upstream)
+    proc = run_upstream(upstream, "train.py", *common, *one_epoch(upstream), "--netG", net, "--ngf", "8",
+                        "--residual", "--base", "bicubic", "--lambda_GAN", "0", "--pixel_block", "2:2.5",
+                        "--pixel_offset", "--pixel_jpeg", "75:95", "--pixel_jpeg_share", "0.5", "--pixel_train_seed",
+                        "0", "--val_dataroot", str(root / "test"), "--val_size", "3", *speed)
     assert (tmp_path / "ck" / "mo" / "1_net_G.pth").exists()
+    # validation scores mosaics made as the training samples are
+    assert f"validation: 3 mosaics of {len(list((root / 'test').iterdir()))} photos" in proc.stdout
+    assert [row["epoch"] for row in validation.read_log(tmp_path / "ck" / "mo" / "val_log.csv")] == [1]
     assert "pixel_block: 2:2.5" in (tmp_path / "ck" / "mo" / "train_opt.txt").read_text()
     assert f"netG: {net}" in (tmp_path / "ck" / "mo" / "train_opt.txt").read_text()
 
