@@ -73,6 +73,7 @@ def test_the_card_says_how_it_was_trained_without_this_machines_paths(tmp_path):
     trained = bundle.card_fields(tmp_path, bundle.train_flags(tmp_path / "data", tmp_path / "checkpoints",
                                                               bundle.EPOCHS), "gpu_ids", shipped["photos"])
     assert shipped["train_flags"] == trained["train_flags"] and shipped["sources"] == trained["sources"]
+    assert shipped["validation"] == trained["validation"] and "mosaics" in card["validation"]
     assert shipped["epochs"] == bundle.EPOCHS and shipped["sources"] == card["sources"]
 
 

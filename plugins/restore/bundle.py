@@ -6,8 +6,8 @@ Builds DIR/train (every photograph scikit-image ships, and the training
 photos of plugins/data/photo_sources.tsv), DIR/val and DIR/test (photos of
 other Debian packages), trains the `restore` model on mosaics made as
 editors make them (box and bilinear blocks of 3.6 to 9 px, grids starting
-anywhere, half of them through JPEG 70..95), validating on DIR/val every
-epoch, and exports the best epoch's generator with its model card to
+anywhere, half of them through JPEG 70..95), validating every epoch on
+mosaics of DIR/val made the same way, and exports the best epoch's generator with its model card to
 plugins/restore/bundled/. The same command gives the same photos, flags
 and seed; `--dry_run` prints the train.py command and does nothing.
 """
@@ -94,6 +94,8 @@ def card_fields(run_dir: Path, flags: dict, flavour: str, counts: dict[str, int]
             "trained_by": f"python -m plugins.restore.bundle (upstream train.py, {upstream_options.FLAVOURS[flavour]})",
             "train_flags": " ".join(sweep_plan.to_argv(own)), "photos": counts, "sources": SOURCES,
             "epochs": int(flags["n_epochs"]) + int(flags["n_epochs_decay"]),
+            "validation": f"{flags['val_size']} mosaics of the {counts['val']} val photos made as the training "
+                          "samples are (fixed by --pixel_seed); gain over the bicubic upscale of their blocks",
             "best_epoch": best and best["epoch"],
             "validation_gain_over_bicubic_db": best and round(best["gain_bicubic"], 2)}
 
