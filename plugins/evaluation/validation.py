@@ -3,8 +3,9 @@
 The pairs are a pure function of (photos, count, crop size, pixel sizes,
 seed), or under --pixel_block of (photos, count, the mosaic spec, seed):
 mosaics made as training makes them. So every epoch and every run of a
-study is scored on the very same images. Scores use the images as upstream's tensor2im would save them, so an
-epoch's validation PSNR is what evaluate would report for it.
+study is scored on the very same images. Scores use the images as
+upstream's tensor2im would save them, so an epoch's validation PSNR is what
+evaluate would report for it.
 """
 from __future__ import annotations
 

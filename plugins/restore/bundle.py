@@ -7,9 +7,10 @@ photos of plugins/data/photo_sources.tsv), DIR/val and DIR/test (photos of
 other Debian packages), trains the `restore` model on mosaics made as
 editors make them (box and bilinear blocks of 3.6 to 9 px, grids starting
 anywhere, half of them through JPEG 70..95), validating every epoch on
-mosaics of DIR/val made the same way, and exports the best epoch's generator with its model card to
-plugins/restore/bundled/. The same command gives the same photos, flags
-and seed; `--dry_run` prints the train.py command and does nothing.
+mosaics of DIR/val made the same way, and exports the best epoch's
+generator with its model card to plugins/restore/bundled/. The same
+command gives the same photos, flags and seed; `--dry_run` prints the
+train.py command and does nothing.
 """
 from __future__ import annotations
 
