@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from plugins.restore import blocks
+from plugins.restore import blocks, pipeline
 from plugins.restore import grid as pixel_grid
-from plugins.data import pixelation
+from plugins.data import mosaic, pixelation
 from plugins.data import sample_photos
 
 from .conftest import skimage_photos
@@ -236,3 +236,32 @@ def test_sharp_regular_textures_show_no_grid(name, quality):
         assert grid.found and abs(grid.size_x - 24) < 0.5 and abs(grid.size_y - 24) < 0.5, grid
     else:
         assert not grid.found, grid
+
+
+def rocket_mosaic_through_jpeg(x: int, y: int) -> np.ndarray:
+    """A 256 px crop of scikit-image's rocket (mostly smooth sky) as an editor pixelates it: 4 px block
+    means on a grid starting 2 px left of and 1 px above the crop's corner, then JPEG 85. Its block
+    boundaries start at pixels 2 and 3; JPEG's own 8 px edges lie between them."""
+    photo = sample_photos.load_source("rocket.jpg").convert("RGB").crop((x, y, x + 260, y + 260))
+    made, _ = mosaic.pixelate_like_editor(photo, 4.0, "box")
+    return np.asarray(mosaic.jpeg(made.crop((2, 1, 258, 257)), 85))
+
+
+@pytest.mark.parametrize("x, y", [(323, 106), (194, 45), (28, 2), (191, 101), (254, 0)])
+def test_a_whole_block_grid_through_jpeg_lands_on_its_own_pixels(x, y):
+    # the fit alone settles between the mosaic's boundaries and JPEG's on these crops (1.4 and 3.5 px, ...)
+    arr = rocket_mosaic_through_jpeg(x, y)
+    grid, _ = pipeline.find_grid(arr, pipeline.Settings(model_block=4))
+    assert (grid.size_x, grid.offset_x, grid.size_y, grid.offset_y) == (4.0, 2.0, 4.0, 3.0)
+    given, _ = pipeline.find_grid(arr, pipeline.Settings(model_block=4, block_size=4))
+    assert (given.offset_x, given.offset_y) == (2.0, 3.0)
+
+
+def test_whole_offsets_moves_only_offsets_between_pixels_on_whole_blocks():
+    arr = rocket_mosaic_through_jpeg(323, 106)
+    for kept in (pixel_grid.Grid(4.0, 1.0, 4.0, 3.0, 1.0),    # offsets already on pixels
+                 pixel_grid.Grid(4.3, 1.4, 4.3, 3.5, 1.0),    # blocks of no whole size: their edges fall anywhere
+                 pixel_grid.Grid(8.0, 1.5, 16.0, 3.5, 1.0)):  # 8k px blocks may lie on JPEG's own edges
+        assert pixel_grid.whole_offsets(arr, kept) == kept
+    moved = pixel_grid.whole_offsets(arr, pixel_grid.Grid(4.0, 1.5, 4.0, 3.5, 0.9))
+    assert moved == pixel_grid.Grid(4.0, 2.0, 4.0, 3.0, 0.9)

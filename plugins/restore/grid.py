@@ -12,7 +12,10 @@ block interiors win (a likelihood: a multiple of the true size leaves
 boundaries among the interiors, a fraction puts interiors among the
 boundaries), then a least-squares fit to the boundaries seen polishes them.
 The strength (medians on and off the boundaries) says whether the image
-shows a grid at all.
+shows a grid at all. On whole block sizes the restore command then puts an
+offset left between two pixels on the one where the mosaic steps
+(whole_offsets): through JPEG the fit may settle between the mosaic's
+boundaries and JPEG's own.
 
 Coordinates are continuous: pixel x covers [x, x+1) and belongs to block k
 when its centre x + 0.5 lies in [offset + k*size, offset + (k+1)*size),
@@ -329,6 +332,30 @@ def detect_grid(arr: np.ndarray, size: float | None = None) -> Grid:
     if square.found or grid.found:
         return square
     return max((square, grid), key=lambda best_guess: best_guess.strength)
+
+
+def whole_offsets(arr: np.ndarray, grid: Grid) -> Grid:
+    """`grid` (snapped) with each offset left between two pixels on a whole block size put on the one of
+    the two whose boundaries step more, JPEG's own block edges cancelled (raw_steps.without_jpeg_steps).
+
+    A mosaic with whole blocks has its boundaries between pixels. Through JPEG, the
+    polish of the fit may settle between the mosaic's boundaries and JPEG's 8 px
+    ones (a 4 px grid shifted by 2 px read at 1.4 px), and the blocks read there
+    mix two of the mosaic's. On blocks of a multiple of 8 px JPEG's edges may be
+    the mosaic's own, so those offsets stay.
+    """
+    def axis(size: float, offset: float, profile_axis: int) -> float:
+        if size != round(size) or offset == round(offset) or round(size) % JPEG_BLOCK == 0:
+            return offset
+        profile = raw_steps.without_jpeg_steps(edge_profile(raw_steps.luma(arr), profile_axis, 0), int(JPEG_BLOCK))
+        whole = int(size)
+
+        def steps(start: int) -> float:  # mean step at the boundaries of blocks starting at pixel `start` (mod size)
+            return float(profile[(start - 1) % whole::whole].mean())
+        return float(max((math.floor(offset), math.ceil(offset)), key=steps) % whole)
+
+    return Grid(grid.size_x, axis(grid.size_x, grid.offset_x, 1), grid.size_y, axis(grid.size_y, grid.offset_y, 0),
+                grid.strength)
 
 
 def snap(grid: Grid, width: int, height: int) -> Grid:

@@ -73,11 +73,12 @@ def find_grid(arr: np.ndarray, settings: Settings, min_blocks: int = MIN_BLOCKS)
     height, width = arr.shape[:2]
     if settings.block_size is not None:
         check_block(settings.block_size, width, height, min_blocks, "--block_size")
-        grid = pixel_grid.snap(pixel_grid.detect_grid(arr, settings.block_size), width, height)
+        grid = pixel_grid.whole_offsets(arr, pixel_grid.snap(pixel_grid.detect_grid(arr, settings.block_size),
+                                                             width, height))
         return grid, f"{grid.describe()} (--block_size)"
     grid = pixel_grid.detect_grid(arr)
     if grid.found:
-        grid = pixel_grid.snap(grid, width, height)
+        grid = pixel_grid.whole_offsets(arr, pixel_grid.snap(grid, width, height))
         return grid, f"{grid.describe()}, grid strength {grid.strength:.2f}"
     if not (math.isfinite(grid.size_x) and math.isfinite(grid.size_y)):
         why = f"no pixel grid found ({width}x{height} is too small or too flat to show one)"
