@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pytest
@@ -265,3 +266,7 @@ def test_whole_offsets_moves_only_offsets_between_pixels_on_whole_blocks():
         assert pixel_grid.whole_offsets(arr, kept) == kept
     moved = pixel_grid.whole_offsets(arr, pixel_grid.Grid(4.0, 1.5, 4.0, 3.5, 0.9))
     assert moved == pixel_grid.Grid(4.0, 2.0, 4.0, 3.0, 0.9)
+    one_block = pixel_grid.Grid(4.0, 3.5, 4.0, 3.5, 0.9)  # an image one block across has no boundary to weigh
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert pixel_grid.whole_offsets(arr[:4, :4], one_block) == one_block

@@ -349,6 +349,8 @@ def whole_offsets(arr: np.ndarray, grid: Grid) -> Grid:
             return offset
         profile = raw_steps.without_jpeg_steps(edge_profile(raw_steps.luma(arr), profile_axis, 0), int(JPEG_BLOCK))
         whole = int(size)
+        if len(profile) < whole:  # no boundary inside the image to look at
+            return offset
 
         def steps(start: int) -> float:  # mean step at the boundaries of blocks starting at pixel `start` (mod size)
             return float(profile[(start - 1) % whole::whole].mean())
