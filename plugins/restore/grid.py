@@ -344,10 +344,17 @@ def whole_offsets(arr: np.ndarray, grid: Grid) -> Grid:
     mix two of the mosaic's. On blocks of a multiple of 8 px JPEG's edges may be
     the mosaic's own, so those offsets stay.
     """
+    def between(size: float, offset: float) -> bool:
+        return size == round(size) and offset != round(offset) and round(size) % JPEG_BLOCK != 0
+
+    if not (between(grid.size_x, grid.offset_x) or between(grid.size_y, grid.offset_y)):
+        return grid
+    luma = raw_steps.luma(arr)
+
     def axis(size: float, offset: float, profile_axis: int) -> float:
-        if size != round(size) or offset == round(offset) or round(size) % JPEG_BLOCK == 0:
+        if not between(size, offset):
             return offset
-        profile = raw_steps.without_jpeg_steps(edge_profile(raw_steps.luma(arr), profile_axis, 0), int(JPEG_BLOCK))
+        profile = raw_steps.without_jpeg_steps(edge_profile(luma, profile_axis, 0), int(JPEG_BLOCK))
         whole = int(size)
         if len(profile) < whole:  # no boundary inside the image to look at
             return offset

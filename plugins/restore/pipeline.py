@@ -71,14 +71,16 @@ def find_grid(arr: np.ndarray, settings: Settings, min_blocks: int = MIN_BLOCKS)
     """The grid to restore on and a note on it; NoGrid when there is none and nothing overrides that,
     ValueError for a given block size the image cannot hold (check_block)."""
     height, width = arr.shape[:2]
+
+    def on_pixels(grid: pixel_grid.Grid) -> pixel_grid.Grid:  # whole sizes and offsets where the image has them
+        return pixel_grid.whole_offsets(arr, pixel_grid.snap(grid, width, height))
     if settings.block_size is not None:
         check_block(settings.block_size, width, height, min_blocks, "--block_size")
-        grid = pixel_grid.whole_offsets(arr, pixel_grid.snap(pixel_grid.detect_grid(arr, settings.block_size),
-                                                             width, height))
+        grid = on_pixels(pixel_grid.detect_grid(arr, settings.block_size))
         return grid, f"{grid.describe()} (--block_size)"
     grid = pixel_grid.detect_grid(arr)
     if grid.found:
-        grid = pixel_grid.whole_offsets(arr, pixel_grid.snap(grid, width, height))
+        grid = on_pixels(grid)
         return grid, f"{grid.describe()}, grid strength {grid.strength:.2f}"
     if not (math.isfinite(grid.size_x) and math.isfinite(grid.size_y)):
         why = f"no pixel grid found ({width}x{height} is too small or too flat to show one)"
