@@ -171,9 +171,16 @@ def test_snap_and_model_box_map_an_integer_grid_without_resampling():
 
 def test_axis_blocks_partial_edges_and_interiors():
     first, start, stop = blocks.axis_blocks(10, 3.0, 1.2)
-    # blocks start at 1.2, 4.2, 7.2 (+ a partial one before): pixels 0 | 1-3 | 4-6 | 7-9, interiors 0 | 2 | 5 | 8
+    # blocks start at 1.2, 4.2, 7.2 (+ a partial one before): pixels 0 | 1-3 | 4-6 | 7-9; a boundary cuts
+    # pixels 1, 4 and 7, so the interiors are 0 | 2-3 | 5-6 | 8-9
     assert first == -1
-    assert start.tolist() == [0, 2, 5, 8] and stop.tolist() == [1, 3, 6, 9]
+    assert start.tolist() == [0, 2, 5, 8] and stop.tolist() == [1, 4, 7, 10]
+    # on a grid of whole pixels no boundary cuts a pixel: every block's interior is the whole block
+    first, start, stop = blocks.axis_blocks(14, 4.0, 2.0)
+    assert first == -1
+    assert start.tolist() == [0, 2, 6, 10] and stop.tolist() == [2, 6, 10, 14]
+    _, whole_start, whole_stop = blocks.axis_blocks(14, 4.0, 2.0, whole=True)
+    assert start.tolist() == whole_start.tolist() and stop.tolist() == whole_stop.tolist()
 
 
 def smooth_photo(kind: str) -> Image.Image:

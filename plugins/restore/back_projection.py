@@ -71,7 +71,7 @@ def back_project(image: np.ndarray, observed: np.ndarray, grid: pixel_grid.Grid,
                  down: str = DEFAULT_FILTER) -> np.ndarray:
     """`image` (HxWx3 uint8, restored on `grid`) corrected towards the block values `observed` (the
     mosaic's low_res, as the restore command reads it: each block's interior, which on a mosaic is its
-    value and under JPEG skips the rims that ring most) in `rounds` rounds, under the shrink `down`
+    value) in `rounds` rounds, under the shrink `down`
     names (FILTERS); uint8. Only whole blocks are matched; zero rounds, or none whole, give `image` back."""
     height, width = image.shape[:2]
     whole = whole_blocks(grid, width, height)[..., None]
