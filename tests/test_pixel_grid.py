@@ -181,6 +181,30 @@ def test_axis_blocks_partial_edges_and_interiors():
     assert start.tolist() == [0, 2, 6, 10] and stop.tolist() == [2, 6, 10, 14]
     _, whole_start, whole_stop = blocks.axis_blocks(14, 4.0, 2.0, whole=True)
     assert start.tolist() == whole_start.tolist() and stop.tolist() == whole_stop.tolist()
+    # the core leaves out a pixel more at each side: interiors 0 | 2 | 5 | 8 and 0 | 3-4 | 7-8 | 11-12
+    first, start, stop = blocks.axis_blocks(10, 3.0, 1.2, margin=blocks.CORE)
+    assert start.tolist() == [0, 2, 5, 8] and stop.tolist() == [1, 3, 6, 9]
+    _, start, stop = blocks.axis_blocks(14, 4.0, 2.0, margin=blocks.CORE)
+    assert start.tolist() == [0, 3, 7, 11] and stop.tolist() == [1, 5, 9, 13]
+
+
+def test_low_res_reads_luma_over_the_whole_block_and_colour_from_its_core():
+    """JPEG smears colour across block edges but keeps luma sharp: a change of luma on the rim of every
+    4 px block (12 of its 16 pixels) moves the block's luma by 12/16 of it, a change of colour there
+    moves nothing."""
+    rng = np.random.default_rng(0)
+    truth = rng.uniform(40, 200, (5, 6, 3))
+    arr = truth.repeat(4, 0).repeat(4, 1)
+    ycc = np.array([[0.299, 0.587, 0.114], [-0.168736, -0.331264, 0.5], [0.5, -0.418688, -0.081312]])
+    rim = np.ones((20, 24), bool)
+    rim[1::4, 1::4] = rim[1::4, 2::4] = rim[2::4, 1::4] = rim[2::4, 2::4] = False
+    grid = pixel_grid.Grid(4.0, 0.0, 4.0, 0.0, 1.0)
+    luma, colour = np.array([6.0, 0.0, 0.0]), np.array([0.0, 10.0, -8.0])
+    for change, expected in ((luma, luma * 12 / 16), (colour, np.zeros(3))):
+        made = arr.copy()
+        made[rim] += np.linalg.solve(ycc, change)
+        read = blocks.low_res(made.astype(np.float32), grid) @ ycc.T
+        np.testing.assert_allclose(read - truth @ ycc.T, np.broadcast_to(expected, read.shape), atol=1e-3)
 
 
 def smooth_photo(kind: str) -> Image.Image:
